@@ -1,0 +1,308 @@
+"""Chapter archives: the streaming CBZ writer, ComicInfo.xml, and the job's final archive.
+
+Archives are what Komga, Kavita and Mihon read, so their shape follows those readers: one CBZ
+per chapter, images at the root named `001.jpg`…, `ComicInfo.xml` (schema v2.0) at the root.
+Images are stored, never re-compressed (ZIP_STORED). Every file is written to a `.tmp-*` file in
+its destination directory, fsynced and `os.replace`d, so a reader never sees half a file.
+
+Entries get a fixed timestamp (1980-01-01) so the same chapter always yields the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import BinaryIO, Self, cast
+
+from manhwa.images import identify_image, to_pdf
+from manhwa.models import ChapterMeta, PageImage
+from manhwa.names import chapter_label, page_name, safe_name
+
+COMICINFO = "ComicInfo.xml"
+FORMATS = ("cbz", "zip", "pdf")
+LAYOUTS = ("auto", "per-chapter")
+
+_COPY_BUFFER = 1 << 20  # bytes held while streaming an entry or file
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_MANGA_VALUES = {v.casefold(): v for v in ("Unknown", "No", "Yes", "YesAndRightToLeft")}
+# Characters XML 1.0 forbids, plus the C1 controls it discourages.
+_XML_INVALID = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_VOLUME = re.compile(r"\s*(?:vol(?:ume)?\.?\s*)?0*([0-9]{1,9})\s*", re.IGNORECASE)
+
+
+class IncompleteChapter(Exception):
+    """`finish()` was called before every page was added: a chapter is never written short."""
+
+
+class ChapterWriter:
+    """Writes one chapter's CBZ as its pages arrive, in page order, then publishes it atomically.
+
+    Use as a context manager: leaving the block without `finish()` (an exception, a cancelled
+    job) deletes the temporary file.
+    """
+
+    def __init__(self, final_path: Path, meta: ChapterMeta, page_count: int) -> None:
+        if page_count < 1:
+            raise ValueError("a chapter has at least one page")
+        self.final_path = final_path
+        self.meta = meta
+        self.page_count = page_count
+        self._pages: list[tuple[int, int, int]] = []
+        self._done = False
+        self._file, self.temp_path = _create_temp(final_path.parent, final_path.suffix)
+        try:
+            self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
+        except BaseException:
+            self._file.close()
+            self.temp_path.unlink(missing_ok=True)
+            raise
+
+    @property
+    def pages_written(self) -> int:
+        return len(self._pages)
+
+    def add(self, page: PageImage) -> None:
+        """Store the next page; pages must come in order, from index 0."""
+        if self._done:
+            raise RuntimeError("chapter writer is closed")
+        expected = len(self._pages)
+        if page.index != expected:
+            raise ValueError(f"page {page.index} added out of order, expected page {expected}")
+        name = page_name(page.index, self.page_count, page.ext)
+        self._zip.writestr(_entry(name, len(page.data)), page.data)
+        self._pages.append((page.width, page.height, len(page.data)))
+
+    def finish(self) -> Path:
+        """Write ComicInfo.xml, make the file durable and move it to `final_path`."""
+        if self._done:
+            raise RuntimeError("chapter writer is closed")
+        if len(self._pages) != self.page_count:
+            self.abort()
+            raise IncompleteChapter(
+                f"chapter has {len(self._pages)} of {self.page_count} pages; not written"
+            )
+        try:
+            info = comicinfo_xml(self.meta, self._pages)
+            self._zip.writestr(_entry(COMICINFO, len(info)), info)
+            self._zip.close()
+            _publish(self._file, self.temp_path, self.final_path)
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+        return self.final_path
+
+    def abort(self) -> None:
+        """Close and delete the temporary file; safe to call more than once."""
+        if self._done:
+            return
+        self._done = True
+        with suppress(OSError, ValueError):
+            self._zip.close()
+        self._file.close()
+        self.temp_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.abort()  # no-op once finished
+
+
+def comicinfo_xml(meta: ChapterMeta, pages: Sequence[tuple[int, int, int]]) -> bytes:
+    """ComicInfo.xml (schema v2.0) for a chapter; `pages` holds (width, height, bytes) per page.
+
+    Elements follow the schema's xs:sequence order; Volume appears only when it is a whole
+    number (the schema types it xs:int).
+    """
+    lines = ['<?xml version="1.0" encoding="utf-8"?>']
+    lines.append(
+        '<ComicInfo xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
+    )
+    volume = _VOLUME.fullmatch(meta.volume or "")
+    genres = ", ".join(g for g in (_xml_text(g).strip() for g in meta.genres) if g)
+    fields: list[tuple[str, str | None]] = [
+        ("Title", meta.title),
+        ("Series", meta.series),
+        ("Number", meta.number),
+        ("Volume", volume.group(1) if volume else None),
+        ("Summary", meta.summary),
+        ("Writer", meta.writer),
+        ("Genre", genres),
+        ("Web", meta.web),
+        ("PageCount", str(len(pages))),
+        ("LanguageISO", meta.language_iso),
+        ("Manga", _MANGA_VALUES.get(meta.manga.strip().casefold(), "Unknown")),
+    ]
+    for tag, value in fields:
+        text = _xml_text(value or "").strip()
+        if text or tag == "Number":
+            lines.append(f"  <{tag}>{_escape(text)}</{tag}>")
+    lines.append("  <Pages>")
+    for image, (width, height, size) in enumerate(pages):
+        lines.append(
+            f'    <Page Image="{image}" ImageWidth="{width}" ImageHeight="{height}"'
+            f' ImageSize="{size}" />'
+        )
+    lines.append("  </Pages>")
+    lines.append("</ComicInfo>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def chapter_file_name(meta: ChapterMeta, ext: str) -> str:
+    """`Series - Ch. 012.cbz`: safe on every file system, and sorts in chapter order."""
+    return f"{_chapter_stem(meta)}.{ext}"
+
+
+def assemble(
+    chapters: Sequence[tuple[ChapterMeta, Path]],
+    fmt: str,
+    dest: Path,
+    layout: str = "auto",
+) -> Path:
+    """Build the job's download from finished chapter CBZs, streaming, and publish it at `dest`.
+
+    cbz: one chapter is a copy of its CBZ, several a ZIP of CBZs; zip: a ZIP with one folder of
+    plain images per chapter; pdf: one PDF per chapter, several zipped. `layout="per-chapter"`
+    wraps even a single chapter (cbz or pdf) in a ZIP.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
+    if not chapters:
+        raise ValueError("nothing to assemble")
+    single = len(chapters) == 1 and layout == "auto"
+    out, temp = _create_temp(dest.parent, dest.suffix)
+    try:
+        if fmt == "cbz" and single:
+            with chapters[0][1].open("rb") as src:
+                shutil.copyfileobj(src, out, _COPY_BUFFER)
+        elif fmt == "pdf" and single:
+            to_pdf(_chapter_pages(chapters[0][1]), out)
+        else:
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+                _fill_zip(zf, chapters, fmt)
+        _publish(out, temp, dest)
+    except BaseException:
+        out.close()
+        temp.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _fill_zip(zf: zipfile.ZipFile, chapters: Sequence[tuple[ChapterMeta, Path]], fmt: str) -> None:
+    names = _UniqueNames()
+    for meta, path in chapters:
+        if fmt == "cbz":
+            info = _entry(names.claim(_chapter_stem(meta), ".cbz"), path.stat().st_size)
+            with path.open("rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, _COPY_BUFFER)
+        elif fmt == "pdf":
+            info = _entry(names.claim(_chapter_stem(meta), ".pdf"), 0)
+            with zf.open(info, "w", force_zip64=True) as dst:
+                to_pdf(_chapter_pages(path), cast(BinaryIO, dst))
+        else:
+            folder = names.claim(_chapter_stem(meta), "")
+            in_folder = _UniqueNames()
+            with zipfile.ZipFile(path) as chapter:
+                for item in _image_entries(chapter):
+                    stem, dot, ext = safe_name(PurePosixPath(item.filename).name).rpartition(".")
+                    name = in_folder.claim(stem, dot + ext) if dot else in_folder.claim(ext, "")
+                    info = _entry(f"{folder}/{name}", item.file_size)
+                    with chapter.open(item) as src, zf.open(info, "w") as dst:
+                        shutil.copyfileobj(src, dst, _COPY_BUFFER)
+
+
+def _chapter_pages(path: Path) -> Iterator[PageImage]:
+    """The chapter's images in order, one in memory at a time."""
+    with zipfile.ZipFile(path) as chapter:
+        for index, item in enumerate(_image_entries(chapter)):
+            yield identify_image(chapter.read(item), index)
+
+
+def _image_entries(chapter: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return sorted(
+        (i for i in chapter.infolist() if not i.is_dir() and i.filename != COMICINFO),
+        key=lambda i: i.filename,
+    )
+
+
+def _chapter_stem(meta: ChapterMeta) -> str:
+    return f"{safe_name(meta.series)} - {chapter_label(meta.number or None, 0)}"
+
+
+class _UniqueNames:
+    """Hands out entry names once each, case-insensitively (extraction on Windows/macOS)."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def claim(self, stem: str, suffix: str) -> str:
+        name, n = stem + suffix, 1
+        while name.casefold() in self._seen:
+            n += 1
+            name = f"{stem} ({n}){suffix}"
+        self._seen.add(name.casefold())
+        return name
+
+
+def _entry(name: str, size: int) -> zipfile.ZipInfo:
+    """A stored, reproducible ZIP entry; refuses names that could escape the extraction dir."""
+    path = PurePosixPath(name)
+    if name.startswith("/") or "\\" in name or ".." in path.parts or not name:
+        raise ValueError(f"unsafe archive entry name {name!r}")
+    info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+    info.compress_type = zipfile.ZIP_STORED
+    info.create_system = 3  # Unix, so the permission bits below mean what they say
+    info.external_attr = 0o644 << 16
+    info.file_size = size  # lets zipfile pick ZIP64 up front for entries past 4 GiB
+    return info
+
+
+def _create_temp(directory: Path, suffix: str) -> tuple[BinaryIO, Path]:
+    """A new `.tmp-*` file next to where the result goes, so `os.replace` stays atomic."""
+    while True:
+        path = directory / f".tmp-{secrets.token_hex(8)}{suffix}"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            continue
+        return os.fdopen(fd, "wb"), path
+
+
+def _publish(file: BinaryIO, temp: Path, final: Path) -> None:
+    """Make the temp file durable, then atomically put it in place (and make that durable)."""
+    file.flush()
+    os.fsync(file.fileno())
+    file.close()
+    os.replace(temp, final)
+    with suppress(OSError):  # not every file system can fsync a directory
+        dir_fd = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _xml_text(value: str) -> str:
+    return _XML_INVALID.sub("", value)
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
