@@ -1,0 +1,51 @@
+"""`/_control/*`: the knobs tests and the benchmark turn (faults, hit counters, a redirector).
+
+Not part of Consumet. Fault injection and hit counting skip these routes, except the redirector,
+which stands for content (an image URL that bounces elsewhere).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from demo_source.errors import json_body, missing_parameter
+from demo_source.faults import FaultConfig, FaultState
+from demo_source.stats import Stats
+
+
+def control_router(faults: FaultState, stats: Stats) -> APIRouter:
+    router = APIRouter(prefix="/_control")
+
+    @router.get("/faults")
+    async def current_faults() -> Response:
+        return json_body(faults.config.model_dump())
+
+    @router.put("/faults")
+    async def set_faults(config: FaultConfig) -> Response:
+        faults.replace(config)
+        return json_body(faults.config.model_dump())
+
+    @router.delete("/faults")
+    async def reset_faults() -> Response:
+        faults.reset()
+        return json_body(faults.config.model_dump())
+
+    @router.get("/stats")
+    async def current_stats() -> Response:
+        return json_body(stats.snapshot())
+
+    @router.delete("/stats")
+    async def reset_stats() -> Response:
+        stats.reset()
+        return json_body(stats.snapshot())
+
+    @router.get("/redirect")
+    async def redirect(request: Request) -> Response:
+        """302 to `?to=`: lets a page URL point at this server and bounce somewhere else."""
+        target = request.query_params.get("to")
+        if not target:
+            return missing_parameter("to")
+        return RedirectResponse(target, status_code=302)
+
+    return router
