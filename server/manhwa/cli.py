@@ -114,8 +114,11 @@ def _run(args: argparse.Namespace) -> int:
             )
             wait_for_port("127.0.0.1", port, 30, proc)
             env["MANGAPI_URL"] = url
-            if "allow_private_hosts" not in settings.model_fields_set:
-                env["ALLOW_PRIVATE_HOSTS"] = "127.0.0.1/32"  # the demo's images are on loopback
+            # The demo's images are on loopback: allow exactly that address, nothing more.
+            allowed = settings.allow_private_hosts
+            if allowed is not True:
+                nets = [str(n) for n in allowed] if isinstance(allowed, list) else []
+                env["ALLOW_PRIVATE_HOSTS"] = ",".join([*nets, "127.0.0.1/32"])
             print(f"source    demo Consumet source on {url} (set MANGAPI_URL for a real one)")
         else:
             print(f"source    {settings.mangapi_url}")
@@ -268,6 +271,23 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ping(args: argparse.Namespace) -> int:
+    """Exit 0 when this host's worker answers a Celery ping (the container health check)."""
+    from .worker import app
+
+    target = args.worker or f"manhwa@{socket.gethostname()}"
+    replies = app.control.ping(destination=[target], timeout=args.timeout) or []
+    print("ok" if replies else f"no answer from {target}")
+    return 0 if replies else 1
+
+
+def _flower(args: argparse.Namespace) -> int:
+    """Flower on our Celery app (JSON only, like the workers)."""
+    command = [sys.executable, "-m", "celery", "-A", "manhwa.worker", "flower",
+               f"--address={args.address}", f"--port={args.port}"]  # fmt: skip
+    os.execv(command[0], command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manhwa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -304,6 +324,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="queues, workers and jobs by state")
     status.set_defaults(func=_status)
+
+    ping = sub.add_parser("ping", help="exit 0 if this host's worker answers")
+    ping.add_argument("--worker", help="worker name (default manhwa@<hostname>)")
+    ping.add_argument("--timeout", type=float, default=5.0)
+    ping.set_defaults(func=_ping)
+
+    flower = sub.add_parser("flower", help="run Flower (Celery monitoring) on our app")
+    flower.add_argument("--address", default="127.0.0.1")
+    flower.add_argument("--port", type=int, default=5555)
+    flower.set_defaults(func=_flower)
 
     purge = sub.add_parser("purge", help="delete finished jobs and their files")
     purge.add_argument("--all", action="store_true", help="also running jobs and queued tasks")

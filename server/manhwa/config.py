@@ -75,8 +75,12 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.task_soft_time_limit >= self.task_time_limit:
             raise ValueError("TASK_SOFT_TIME_LIMIT must be below TASK_TIME_LIMIT")
-        self.mangapi_url = self.mangapi_url.rstrip("/")
         return self
+
+    @field_validator("mangapi_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
     @property
     def broker_url(self) -> str:

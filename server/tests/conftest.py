@@ -47,9 +47,7 @@ def stack(redis_server: RedisServer, demo: DemoSource) -> Iterator[Stack]:
 
 
 @pytest.fixture
-def make_stack(
-    redis_server: RedisServer, demo: DemoSource
-) -> Iterator[Callable[..., Stack]]:
+def make_stack(redis_server: RedisServer, demo: DemoSource) -> Iterator[Callable[..., Stack]]:
     """A private stack (own Redis db, own folder) for tests that kill, restart or reconfigure."""
     made: list[Stack] = []
 

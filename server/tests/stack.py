@@ -38,7 +38,9 @@ def wait_http(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 3
     raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
-def stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+def stop(
+    proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 10
+) -> None:
     if proc is None or proc.poll() is not None:
         return
     try:
@@ -52,10 +54,15 @@ def stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeou
 
 
 def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("ab")
-    return subprocess.Popen(
-        command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, cwd=SERVER
-    )
+    with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            command,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=SERVER,
+        )
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -55,7 +54,14 @@ def test_contract_fixtures_parse_into_our_models() -> None:
     assert pages[0]["page"] == 0 and usable_referer(pages[0]["headerForImage"])
 
 
-@pytest.mark.parametrize(("given", "name"), [("0", "mangadex"), ("MangaHere", "mangahere"),
-                                             ("mangareader", "managreader"), (1, "mangahere")])
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [
+        ("0", "mangadex"),
+        ("MangaHere", "mangahere"),
+        ("mangareader", "managreader"),
+        (1, "mangahere"),
+    ],
+)
 def test_providers_by_name_or_index(given: str | int, name: str) -> None:
     assert resolve_provider(given).name == name

@@ -23,7 +23,9 @@ def info(stack: Stack, source: str = "mangadex", series: str = TOWER) -> dict[st
     return data
 
 
-def chapters_with_pages(stack: Stack, source: str = "mangadex", series: str = TOWER) -> list[dict[str, Any]]:
+def chapters_with_pages(
+    stack: Stack, source: str = "mangadex", series: str = TOWER
+) -> list[dict[str, Any]]:
     """Chapters that have pages, oldest first, one upload per chapter number."""
     seen: set[str] = set()
     out = []
@@ -50,7 +52,9 @@ def status(stack: Stack, task_id: str) -> dict[str, Any]:
     return data
 
 
-def wait_until(stack: Stack, task_id: str, states: set[str], timeout: float = 120) -> dict[str, Any]:
+def wait_until(
+    stack: Stack, task_id: str, states: set[str], timeout: float = 120
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     current: dict[str, Any] = {}
     while time.monotonic() < deadline:

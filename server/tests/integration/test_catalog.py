@@ -69,7 +69,9 @@ def test_forged_or_tampered_image_tokens_are_403(stack: Stack) -> None:
 
 
 def test_mangahere_referer_and_page_order(stack: Stack, source: DemoSource) -> None:
-    found = httpx.get(f"{stack.url}/api/search", params={"q": "webtoon", "source": "mangahere"}).json()
+    found = httpx.get(
+        f"{stack.url}/api/search", params={"q": "webtoon", "source": "mangahere"}
+    ).json()
     slug = found["results"][0]["id"]
     data = info(stack, "mangahere", slug)
     chapter = data["chapters"][0]

@@ -31,7 +31,9 @@ XSD = REPO.parent / "shared" / "testdata" / "ComicInfo-v2.0.xsd"
 def test_three_chapters_flow_from_request_to_expiry(stack: Stack, source: DemoSource) -> None:
     chapters = chapters_with_pages(stack)[:3]
     ids = [c["id"] for c in reversed(chapters)]  # asked newest first: archive is reading order
-    job = request(stack, ids, title="Tower of Dawn", series_id="60c01dc6-0a5c-4e46-a115-a934ebc404f2")
+    job = request(
+        stack, ids, title="Tower of Dawn", series_id="60c01dc6-0a5c-4e46-a115-a934ebc404f2"
+    )
     seen = events(stack, job["task_id"])
 
     states = [e["state"] for e in seen]
@@ -107,7 +109,9 @@ def test_same_request_twice_at_once_is_one_job(stack: Stack, source: DemoSource)
     body = {"source": "mangadex", "ids": ids, "format": "zip", "title": "twice"}
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         answers = list(
-            pool.map(lambda _: httpx.post(f"{stack.url}/api/download", json=body, timeout=30), range(4))
+            pool.map(
+                lambda _: httpx.post(f"{stack.url}/api/download", json=body, timeout=30), range(4)
+            )
         )
     assert {a.status_code for a in answers} == {202}
     task_ids = {a.json()["task_id"] for a in answers}
@@ -121,7 +125,9 @@ def test_same_request_twice_at_once_is_one_job(stack: Stack, source: DemoSource)
     assert len(list(stack.download_dir.glob(f"{task_id}.*"))) == 1
 
 
-def test_original_form_and_query_request_with_numeric_source(stack: Stack, source: DemoSource) -> None:
+def test_original_form_and_query_request_with_numeric_source(
+    stack: Stack, source: DemoSource
+) -> None:
     chapter = chapters_with_pages(stack)[0]
     by_form = httpx.post(
         f"{stack.url}/api/download", data={"ids[]": [chapter["id"]], "source": "0"}, timeout=30

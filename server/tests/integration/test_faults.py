@@ -49,7 +49,9 @@ def test_429_with_retry_after_is_honoured(stack: Stack, source: DemoSource) -> N
     assert source.stats()[path] == 2
 
 
-def test_404_page_is_not_retried_and_fails_only_its_chapter(stack: Stack, source: DemoSource) -> None:
+def test_404_page_is_not_retried_and_fails_only_its_chapter(
+    stack: Stack, source: DemoSource
+) -> None:
     good, bad = chapters_with_pages(stack)[:2]
     path = _page_paths(source, bad["id"])[4]
     source.faults(rules=[{"match": path, "action": "status", "status": 404}])
@@ -70,7 +72,9 @@ def test_404_page_is_not_retried_and_fails_only_its_chapter(stack: Stack, source
 @pytest.mark.parametrize(
     ("action", "reason"), [("truncate", ""), ("not_image", "not an image"), ("huge", "large")]
 )
-def test_bad_bodies_are_rejected(stack: Stack, source: DemoSource, action: str, reason: str) -> None:
+def test_bad_bodies_are_rejected(
+    stack: Stack, source: DemoSource, action: str, reason: str
+) -> None:
     chapter = chapters_with_pages(stack)[2]
     path = _page_paths(source, chapter["id"])[1]
     source.faults(rules=[{"match": path, "action": action}])
@@ -95,7 +99,9 @@ def test_truncated_once_then_whole_succeeds(stack: Stack, source: DemoSource) ->
 
 
 def test_referer_requiring_host_works(stack: Stack, source: DemoSource) -> None:
-    series = httpx.get(f"{stack.url}/api/search", params={"q": "webtoon", "source": "mangahere"}).json()
+    series = httpx.get(
+        f"{stack.url}/api/search", params={"q": "webtoon", "source": "mangahere"}
+    ).json()
     assert series["results"], series
     slug = series["results"][0]["id"]
     info = httpx.get(f"{stack.url}/api/manga/mangahere/info", params={"id": slug}).json()

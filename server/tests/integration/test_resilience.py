@@ -118,7 +118,9 @@ def test_unclaimed_file_expires_after_its_ttl(
     chapter = chapters_with_pages(stack)[0]
     job = request(stack, [chapter["id"]], title="ttl")
     done = wait_final(stack, job["task_id"])
-    assert done["state"] == "SUCCESS" and done["expires_at"] - done["finished_at"] == pytest.approx(2)
+    assert done["state"] == "SUCCESS" and done["expires_at"] - done["finished_at"] == pytest.approx(
+        2
+    )
     wait_until(stack, job["task_id"], {"EXPIRED"}, timeout=30)
     assert httpx.get(f"{stack.url}/api/download/file/{job['task_id']}").status_code == 410
     assert not list(stack.download_dir.glob(f"{job['task_id']}.*"))
