@@ -12,7 +12,7 @@ import socket
 
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from . import cleanup, pipeline
 from .config import Settings, get_settings
@@ -37,8 +37,16 @@ def make_celery(settings: Settings) -> Celery:
         task_time_limit=settings.task_time_limit,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
-        task_queues=(Queue("downloads"), Queue("cleanup")),
-        task_routes={"downloads.*": {"queue": "downloads"}, "cleanup.*": {"queue": "cleanup"}},
+        # Each queue its own exchange and key: with a shared default exchange a cleanup task
+        # would also be routed into `downloads` (and the other way round).
+        task_queues=(
+            Queue("downloads", Exchange("downloads", type="direct"), routing_key="downloads"),
+            Queue("cleanup", Exchange("cleanup", type="direct"), routing_key="cleanup"),
+        ),
+        task_routes={
+            "downloads.*": {"queue": "downloads", "routing_key": "downloads"},
+            "cleanup.*": {"queue": "cleanup", "routing_key": "cleanup"},
+        },
         task_default_queue="downloads",
         task_create_missing_queues=False,
         broker_connection_retry_on_startup=True,
