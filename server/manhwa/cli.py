@@ -216,7 +216,12 @@ async def _status_data() -> dict[str, object]:
             raw = await store.get_raw(job_id)
             if raw:
                 states[raw["state"]] += 1
-        queues = {q: int(await redis.llen(q)) for q in ("downloads", "cleanup")}
+        # Queued tasks are lists named after their queue in the broker's database.
+        broker = Redis.from_url(settings.broker_url, decode_responses=True)
+        try:
+            queues = {q: int(await broker.llen(q)) for q in ("downloads", "cleanup")}
+        finally:
+            await broker.aclose()
         return {"queues": queues, "jobs": dict(states)}
     finally:
         await redis.aclose()
@@ -282,10 +287,16 @@ def _ping(args: argparse.Namespace) -> int:
 
 
 def _flower(args: argparse.Namespace) -> int:
-    """Flower on our Celery app (JSON only, like the workers)."""
+    """Flower on our Celery app (JSON only, like the workers).
+
+    Flower reads FLOWER_* variables itself (FLOWER_BASIC_AUTH=user:password turns on its HTTP
+    API; FLOWER_UNAUTHENTICATED_API=true does without auth). Blank ones are dropped: a blank
+    `FLOWER_BASIC_AUTH=` line in .env would otherwise lock everyone out.
+    """
+    env = {k: v for k, v in os.environ.items() if v.strip() or not k.startswith("FLOWER_")}
     command = [sys.executable, "-m", "celery", "-A", "manhwa.worker", "flower",
                f"--address={args.address}", f"--port={args.port}"]  # fmt: skip
-    os.execv(command[0], command)
+    os.execve(command[0], command, env)
 
 
 def build_parser() -> argparse.ArgumentParser:
