@@ -45,7 +45,7 @@ test-client: $(CLIENT_STAMP)
 	cd client && npm run typecheck && npm run lint && npm test
 
 test-server: $(STAMP)
-	cd server && ../$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	cd server && ../$(BIN)/pytest -m "not e2e and not chaos" $(PYTEST_ARGS)
 
 test-e2e: $(STAMP) client/dist/index.html browser
 	cd server && ../$(BIN)/pytest -m e2e $(PYTEST_ARGS)

@@ -53,6 +53,10 @@ def test_worker_killed_mid_job_still_yields_one_valid_archive(
     final = wait_final(stack, job["task_id"], timeout=120)
     assert final["state"] == "SUCCESS", final
     assert final["done_chapters"] == 3
+    # Checked before the download: a complete transfer starts the cleanup grace (3 s here).
+    files = [p for p in stack.download_dir.iterdir() if not p.name.startswith(".celerybeat")]
+    assert [p.name for p in files if p.is_file()] == [f"{job['task_id']}.zip"]
+    assert not list(stack.download_dir.glob(".tmp-*"))
     entries = archive_chapters(download(stack, job["task_id"])[1])
     by_chapter: dict[str, list[bytes]] = {}
     for name in sorted(entries):
@@ -60,9 +64,6 @@ def test_worker_killed_mid_job_still_yields_one_valid_archive(
     assert len(by_chapter) == 3
     for chapter, images in zip(chapters, by_chapter.values(), strict=True):
         assert images == source_pages(source, "mangadex", chapter["id"])
-    files = [p for p in stack.download_dir.iterdir() if not p.name.startswith(".celerybeat")]
-    assert [p.name for p in files if p.is_file()] == [f"{job['task_id']}.zip"]
-    assert not list(stack.download_dir.glob(".tmp-*"))
 
 
 def test_cancel_mid_job_leaves_no_archive(stack: Stack, source: DemoSource) -> None:
