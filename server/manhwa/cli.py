@@ -243,13 +243,24 @@ def _status(args: argparse.Namespace) -> int:
 async def _purge_jobs(everything: bool) -> int:
     from redis.asyncio import Redis
 
-    from .jobs import ACTIVE, PREFIX, JobStore
+    from .jobs import ACTIVE, CANCELLED, PREFIX, JobStore
 
     settings = get_settings()
     redis = Redis.from_url(settings.store_url, decode_responses=True)
     removed = 0
     try:
         store = JobStore(redis)
+        if everything:
+            # Cancel running jobs and wait for their workers to stand down (lease released):
+            # a record deleted under a live worker would be half re-created by its next update.
+            ids = await store.all_ids()
+            for job_id in ids:
+                await store.transition(job_id, ACTIVE, state=CANCELLED, status_text="Purged")
+            deadline = time.monotonic() + 2 * settings.lease_seconds
+            leased = set(ids)
+            while leased and time.monotonic() < deadline:  # a lease is a key, not an event
+                leased = {job_id for job_id in leased if await store.lease_owner(job_id)}
+                await asyncio.sleep(0.2 if leased else 0)
         for job_id in await store.all_ids():
             raw = await store.get_raw(job_id)
             if raw and raw["state"] in ACTIVE and not everything:
@@ -267,11 +278,11 @@ async def _purge_jobs(everything: bool) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    removed = asyncio.run(_purge_jobs(args.all))
-    if args.all:
+    if args.all:  # empty the queues first, so no queued job starts while the rest is purged
         from .worker import app
 
         app.control.purge()
+    removed = asyncio.run(_purge_jobs(args.all))
     print(f"purged {removed} job(s){' and the queues' if args.all else ''}")
     return 0
 
