@@ -2,7 +2,9 @@
 
 Tests and the benchmark steer failures through this: global rates for image requests (errors,
 429s, hangs, truncation), latency and bandwidth, and rules that hit requests whose path+query
-contains a substring, optionally only the first N times.
+contains a substring, optionally only the first N times. `endless` and `oversize` stand for
+a 2 GB body without sending one: bytes stream until the client leaves, `oversize` after
+declaring a 2 GiB Content-Length.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FaultAction = Literal[
-    "status", "truncate", "not_image", "huge", "slow", "hang", "redirect", "empty_pages"
+    "status",
+    "truncate",
+    "not_image",
+    "huge",
+    "slow",
+    "hang",
+    "redirect",
+    "empty_pages",
+    "endless",
+    "oversize",
 ]
 ImageOutcome = Literal["error", "too_many", "timeout", "truncate"]
 
@@ -44,6 +55,9 @@ class FaultConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     latency_ms: int = Field(default=0, ge=0)
+    # Latency spikes: this share of image requests waits `spike_ms` more.
+    spike_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    spike_ms: int = Field(default=0, ge=0)
     api_latency_ms: int = Field(default=0, ge=0)
     bandwidth_kbps: int = Field(default=0, ge=0)
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -86,6 +100,10 @@ class FaultState:
                 self._remaining[index] = remaining - 1
             return rule
         return None
+
+    def roll_spike(self) -> bool:
+        """Whether this image request gets a latency spike (no draw when spikes are off)."""
+        return bool(self.config.spike_rate) and self._rng.random() < self.config.spike_rate
 
     def roll_image(self) -> ImageOutcome | None:
         """One draw against the cumulative image rates (error, 429, timeout, truncate)."""

@@ -20,6 +20,9 @@ from demo_source.errors import JSON_MEDIA_TYPE, SCRAPER_FAILURE
 from demo_source.faults import FaultRule, FaultState
 
 HANG_SECONDS = 3600.0
+OVERSIZE_BYTES = 2 * 1024**3  # what `oversize` declares: a 2 GiB body
+ENDLESS_CAP = 4 * 1024**3  # even an endless body stops here, should a client never leave
+_ENDLESS_CHUNK = 64 * 1024
 BOMB_SIDE = 30000
 _SLOW_CHUNK = 16
 _SLOW_INTERVAL = 0.1
@@ -47,6 +50,8 @@ class FaultInjector:
         config = self.faults.config
         is_image = path.startswith("/img/")
         delay_ms = config.latency_ms if is_image else config.api_latency_ms
+        if is_image and self.faults.roll_spike():
+            delay_ms += config.spike_ms
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
         rule = self.faults.take_rule(_target(scope), is_read=_is_read(path))
@@ -91,6 +96,9 @@ class FaultInjector:
             await _send_paced(receive, send, status, headers, body, _SLOW_CHUNK, interval)
         elif action == "hang":
             await _hang(receive, send)
+        elif action in ("endless", "oversize"):
+            declared = OVERSIZE_BYTES if action == "oversize" else None
+            await _send_endless(receive, send, declared, rule.delay_ms / 1000)
         elif action == "redirect":
             location = (rule.location or "").encode("latin-1", "replace")
             await _send(
@@ -245,5 +253,41 @@ async def _send_paced(
                 await asyncio.wait_for(gone.wait(), interval)
             if gone.is_set():
                 return
+    finally:
+        watcher.cancel()
+
+
+async def _send_endless(
+    receive: Receive, send: Send, declared: int | None, interval: float
+) -> None:
+    """A JPEG start, then zeros until the client leaves (a `declared` Content-Length, if any).
+
+    Stands for a multi-gigabyte body at the cost of a loop: nothing is held in memory.
+    """
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        await _wait_disconnect(receive)
+        gone.set()
+
+    headers: Headers = [(b"content-type", b"image/jpeg")]
+    if declared is not None:
+        headers.append((b"content-length", str(declared).encode()))
+    watcher = asyncio.create_task(watch())
+    try:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        chunk = b"\xff\xd8\xff\xe0" + bytes(_ENDLESS_CHUNK - 4)
+        sent = 0
+        while not gone.is_set() and sent < min(declared or ENDLESS_CAP, ENDLESS_CAP):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            sent += len(chunk)
+            chunk = bytes(_ENDLESS_CHUNK)
+            # Also yields to the loop, so the disconnect watcher gets its turn.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(gone.wait(), interval)
+        if not gone.is_set():
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except OSError:  # the client left while we were sending
+        return
     finally:
         watcher.cancel()

@@ -471,6 +471,39 @@ def test_slow_rule_dribbles_the_body(client: httpx.Client) -> None:
     assert 0 < received < 200
 
 
+@pytest.mark.parametrize(("action", "declared"), [("endless", None), ("oversize", 2 * 1024**3)])
+def test_endless_bodies_stream_until_the_client_leaves(
+    client: httpx.Client, action: str, declared: int | None
+) -> None:
+    _faults(client, rules=[{"match": "/img/", "action": action}])
+    received = 0
+    with client.stream("GET", _dex_page_url(client)) as response:
+        assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+        length = response.headers.get("content-length")
+        assert (int(length) if length else None) == declared
+        for chunk in response.iter_raw():
+            if received == 0:
+                assert chunk.startswith(b"\xff\xd8\xff")
+            received += len(chunk)
+            if received > 3 * 1024 * 1024:
+                break
+    assert received > 3 * 1024 * 1024
+    client.delete("/_control/faults")
+    assert client.get("/").status_code == 200, "the server is fine after the client left"
+
+
+def test_latency_spikes_hit_the_given_share_of_images(client: httpx.Client) -> None:
+    url = _dex_page_url(client)
+    _faults(client, spike_rate=1.0, spike_ms=300)
+    started = time.monotonic()
+    client.get(url)
+    assert time.monotonic() - started >= 0.3
+    _faults(client, spike_rate=0.0, spike_ms=300)
+    started = time.monotonic()
+    client.get(url)
+    assert time.monotonic() - started < 0.3
+
+
 def test_hang_rule_never_answers(client: httpx.Client) -> None:
     _faults(client, rules=[{"match": "/img/", "action": "hang", "times": 1}])
     url = _dex_page_url(client)
