@@ -58,5 +58,9 @@ bench: $(STAMP)
 chaos: $(STAMP)
 	cd server && ../$(BIN)/pytest -m chaos $(PYTEST_ARGS)
 
+# docker-compose.yml against the compose schema, its commands against the CLI (no Docker needed).
+compose-check: $(STAMP)
+	cd server && ../$(BIN)/pytest -q tests/test_deploy.py
+
 clean:
 	rm -rf client/dist .run downloads server/.mypy_cache server/.pytest_cache server/.ruff_cache
