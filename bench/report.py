@@ -1,0 +1,109 @@
+"""The printed table: one row per figure, with the goal it is read against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+GOALS = {
+    "ratio": 0.85,
+    "speedup": 10.0,
+    "large_rss": 200.0,
+    "status_p99": 20.0,
+}
+
+
+def _row(rows: list[tuple[str, str, str]], name: str, value: str, goal: str = "") -> None:
+    rows.append((name, value, goal))
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def table(results: dict[str, Any]) -> str:
+    rows: list[tuple[str, str, str]] = []
+    tp = results.get("throughput")
+    if tp:
+        _row(
+            rows,
+            f"throughput {tp['series']} ({tp['images']} img, {tp['megabytes']} MB, "
+            f"{tp['latency_ms']} ms)",
+            f"{tp['seconds']:.2f} s, {tp['images_per_s']} img/s",
+        )
+        _row(
+            rows,
+            f"  bound: ceil(n/{tp['max_per_host']})×latency + transfer "
+            f"({tp['loopback_mb_s']} MB/s)",
+            f"{tp['bound_s']:.2f} s = {tp['bound_latency_s']:.2f} + {tp['bound_transfer_s']:.2f}",
+        )
+        ok = tp["ratio"] >= GOALS["ratio"]
+        _row(
+            rows, "  ratio bound/measured", f"{tp['ratio']:.2f}", f"≥ {GOALS['ratio']} {_mark(ok)}"
+        )
+        _row(
+            rows, "  worker CPU", f"{tp['worker_cpu_s']} s ({tp['worker_cpu_ms_per_image']} ms/img)"
+        )
+    base = results.get("baseline")
+    if base:
+        _row(
+            rows,
+            "sequential baseline (httpx, 1 at a time, zipfile)",
+            f"{base['seconds']:.2f} s, {base['images_per_s']} img/s",
+        )
+        if tp:
+            speedup = base["seconds"] / tp["seconds"]
+            results["speedup"] = round(speedup, 2)
+            _row(
+                rows,
+                "  speed-up of the app",
+                f"{speedup:.1f}×",
+                f"≥ {GOALS['speedup']:g}× {_mark(speedup >= GOALS['speedup'])}",
+            )
+    mem = results.get("memory")
+    if mem:
+        idle = mem["idle"]
+        _row(
+            rows,
+            "worker memory idle (busiest process RSS / tree PSS)",
+            f"{idle['process_rss_mb']} / {idle['tree_pss_mb']} MB",
+        )
+        for label in ("small", "large"):
+            m = mem[label]
+            goal = ""
+            if label == "large":
+                ok = m["process_rss_mb"] < GOALS["large_rss"]
+                goal = f"< {GOALS['large_rss']:g} MB {_mark(ok)}"
+            _row(
+                rows,
+                f"  peak, {label} archive {m['series']} ({m['archive_mb']} MB, {m['seconds']} s)",
+                f"{m['process_rss_mb']} / {m['tree_pss_mb']} MB",
+                goal,
+            )
+    api = results.get("load")
+    if api:
+        for r in api["results"]:
+            goal = ""
+            if r["name"].startswith("status"):
+                ok = r["p99_ms"] < GOALS["status_p99"]
+                goal = f"p99 < {GOALS['status_p99']:g} ms {_mark(ok)}"
+            errors = f", {r['errors']} errors" if r["errors"] else ""
+            _row(
+                rows,
+                f"API {r['name']}, {r['clients']} clients",
+                f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms{errors}",
+                goal,
+            )
+    scale = results.get("scaling")
+    if scale:
+        for run in scale["runs"]:
+            extra = f", {run['speedup']}× of 1" if "speedup" in run else ""
+            _row(
+                rows,
+                f"scaling: {run['jobs']} jobs on {run['processes']} worker process(es)",
+                f"{run['seconds']:.2f} s (bound {run['bound_s']:.2f} s, ratio {run['ratio']:.2f})"
+                f"{extra}",
+            )
+    width = max(len(r[0]) for r in rows) if rows else 0
+    vwidth = max(len(r[1]) for r in rows) if rows else 0
+    lines = [f"{name:<{width}}  {value:<{vwidth}}  {goal}".rstrip() for name, value, goal in rows]
+    return "\n".join(lines)

@@ -1,0 +1,271 @@
+"""The five measurements. Each takes the running Stack and Options and returns a JSON-able dict.
+
+Figures are printed and written to `bench/results/latest.json`, never asserted: a benchmark on a
+shared two-core machine is evidence to read, not a test to pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+import uvloop
+
+from . import load
+from .baseline import sequential_download
+from .e2e import check_archive, run_jobs
+from .memory import TreeSampler
+from .stack import Stack
+from .workload import Series, loopback_rate, total_bytes, warm_up
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Options:
+    series: Series = field(default_factory=lambda: Series(20, 40, 300))
+    latency_ms: int = 50
+    per_host: int = 8  # what the worker is told (MAX_PER_HOST), for the bound
+    concurrency: int = 2  # Celery pool processes of the throughput run (as `make run`)
+    memory_small: Series = field(default_factory=lambda: Series(2, 20, 500))
+    memory_large: Series = field(default_factory=lambda: Series(50, 40, 500))
+    clients: int = 200
+    load_seconds: float = 5.0
+    poll_interval: float = 1.0
+    api_workers: int = 1
+    scaling_jobs: int = 2
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+def _start(
+    stack: Stack, opts: Options, concurrency: int, queues: str = "downloads,cleanup"
+) -> None:
+    stack.fresh(opts.settings)
+    stack.start_worker(concurrency, queues)
+    stack.start_api(opts.api_workers)
+    stack.wait_worker()
+
+
+def _cpu_seconds(pid: int) -> float:
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _bound(series: Series, streams: int, latency_ms: int, nbytes: int, rate: float) -> float:
+    """ceil(images / concurrent streams) × latency + bytes ÷ loopback rate."""
+    return math.ceil(series.images / streams) * latency_ms / 1000 + nbytes / rate
+
+
+def throughput(stack: Stack, opts: Options) -> dict[str, Any]:
+    """One job of C×P pages through the API, against the bound the network sets."""
+    series = opts.series
+    _start(stack, opts, opts.concurrency)
+    stack.faults(latency_ms=0)
+    sizes = warm_up(stack.source_url, series)
+    nbytes = total_bytes(series, sizes)
+    rate = loopback_rate(stack.source_port, series, opts.per_host, min(400, series.images))
+    stack.faults(latency_ms=opts.latency_ms)
+    assert stack.worker is not None
+    cpu_before = _cpu_seconds(stack.worker.pid)
+    hits_before = stack.source_hits()
+    wall, runs = run_jobs(stack.api_url, stack.download_dir, series, [series.chapter_ids()], "tp")
+    cpu = _cpu_seconds(stack.worker.pid) - cpu_before
+    check_archive(runs[0], series.chapters)
+    bound = _bound(series, opts.per_host, opts.latency_ms, nbytes, rate)
+    return {
+        "series": series.series_id,
+        "images": series.images,
+        "megabytes": round(nbytes / MB, 1),
+        "latency_ms": opts.latency_ms,
+        "max_per_host": opts.per_host,
+        "loopback_mb_s": round(rate / MB, 1),
+        "bound_latency_s": round(_bound(series, opts.per_host, opts.latency_ms, 0, rate), 3),
+        "bound_transfer_s": round(nbytes / rate, 3),
+        "bound_s": round(bound, 3),
+        "seconds": round(wall, 3),
+        "first_page_s": _round(runs[0].first_page_s),
+        "pages_done_s": _round(runs[0].pages_done_s),
+        "ratio": round(bound / wall, 3),
+        "images_per_s": round(series.images / wall, 1),
+        "worker_cpu_s": round(cpu, 2),
+        "worker_cpu_ms_per_image": round(1000 * cpu / series.images, 2),
+        "source_requests": stack.source_hits() - hits_before,
+        "_rate": rate,
+        "_bytes": nbytes,
+    }
+
+
+def baseline(stack: Stack, opts: Options) -> dict[str, Any]:
+    """The sequential downloader on the same data and latency."""
+    series = opts.series
+    stack.faults(latency_ms=0)
+    warm_up(stack.source_url, series)
+    stack.faults(latency_ms=opts.latency_ms)
+    dest = stack.root / "baseline.zip"
+    seconds, nbytes = sequential_download(stack.source_url, series, dest)
+    dest.unlink(missing_ok=True)
+    return {
+        "series": series.series_id,
+        "seconds": round(seconds, 3),
+        "megabytes": round(nbytes / MB, 1),
+        "images_per_s": round(series.images / seconds, 1),
+    }
+
+
+def memory(stack: Stack, opts: Options) -> dict[str, Any]:
+    """Peak memory of the worker tree while it builds a small and a large archive."""
+    _start(stack, opts, 1)
+    stack.faults(latency_ms=0)  # memory does not depend on latency; keep the run short
+    assert stack.worker is not None
+    out: dict[str, Any] = {}
+    sampler = TreeSampler(stack.worker.pid)
+    largest, rss, pss = sampler.sample()
+    out["idle"] = {
+        "process_rss_mb": round(largest, 1),
+        "tree_rss_mb": round(rss, 1),
+        "tree_pss_mb": round(pss, 1),
+    }
+    for label, series in (("small", opts.memory_small), ("large", opts.memory_large)):
+        nbytes = total_bytes(series, warm_up(stack.source_url, series))
+        with TreeSampler(stack.worker.pid) as peak:
+            wall, runs = run_jobs(
+                stack.api_url, stack.download_dir, series, [series.chapter_ids()], f"mem {label}"
+            )
+        check_archive(runs[0], series.chapters)
+        size = runs[0].size
+        if runs[0].path is not None:
+            runs[0].path.unlink(missing_ok=True)  # a gigabyte we no longer need
+        out[label] = {
+            "series": series.series_id,
+            "archive_mb": round(size / MB, 1),
+            "source_mb": round(nbytes / MB, 1),
+            "seconds": round(wall, 2),
+            **peak.as_dict(),
+        }
+    return out
+
+
+def api_load(stack: Stack, opts: Options) -> dict[str, Any]:
+    """Status, health and enqueue under `clients` concurrent keep-alive clients.
+
+    The worker here consumes only the cleanup queue: it answers health pings, but the jobs the
+    enqueue test creates stay queued instead of flooding the demo source.
+    """
+    _start(stack, opts, 1, queues="cleanup")
+    import httpx
+
+    job = httpx.post(
+        stack.api_url + "/api/download",
+        json={"source": "mangahere", "ids": ["bench_1x1_50/c001"], "title": "load status"},
+        timeout=30,
+    ).json()["task_id"]
+    port = stack.api_port
+    seconds = opts.load_seconds
+
+    def status(_: int) -> load.Request:
+        return "GET", f"/api/download/status/{job}", {}, b""
+
+    def health(_: int) -> load.Request:
+        return "GET", "/api/health", {}, b""
+
+    def enqueue(n: int) -> load.Request:
+        title = f"load {os.getpid()}-{n}"
+        body = json.dumps({"source": "mangahere", "ids": ["bench_1x1_50/c001"], "title": title})
+        return "POST", "/api/download", {"Content-Type": "application/json"}, body.encode()
+
+    async def run_all() -> list[load.LoadResult]:
+        c = opts.clients
+        return [
+            await load.closed_loop("status", port, status, clients=c, duration=seconds),
+            await load.paced(
+                "status", port, status, clients=c, interval=opts.poll_interval, duration=seconds
+            ),
+            await load.closed_loop("health", port, health, clients=c, duration=seconds),
+            await load.paced(
+                "health", port, health, clients=c, interval=opts.poll_interval, duration=seconds
+            ),
+            await load.closed_loop(
+                "enqueue", port, enqueue, clients=c, duration=seconds, ok_status=202
+            ),
+        ]
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        results = runner.run(run_all())
+    return {"api_workers": opts.api_workers, "results": [r.as_dict() for r in results]}
+
+
+def scaling(stack: Stack, opts: Options, rate: float | None, nbytes: int | None) -> dict[str, Any]:
+    """The throughput workload as `scaling_jobs` jobs, on 1 and then 2 pool processes."""
+    series = opts.series
+    jobs = max(1, opts.scaling_jobs)
+    per_job = math.ceil(series.chapters / jobs)
+    batches = [
+        series.chapter_ids(first, min(series.chapters, first + per_job - 1))
+        for first in range(1, series.chapters + 1, per_job)
+    ]
+    runs_out: list[dict[str, Any]] = []
+    for processes in (1, 2):
+        _start(stack, opts, processes)
+        stack.faults(latency_ms=0)
+        if nbytes is None or rate is None:
+            nbytes = total_bytes(series, warm_up(stack.source_url, series))
+            rate = loopback_rate(stack.source_port, series, opts.per_host, min(400, series.images))
+        else:
+            warm_up(stack.source_url, series)
+        stack.faults(latency_ms=opts.latency_ms)
+        wall, runs = run_jobs(
+            stack.api_url, stack.download_dir, series, batches, f"scale {processes}"
+        )
+        for run, batch in zip(runs, batches, strict=True):
+            check_archive(run, len(batch))
+        streams = opts.per_host * min(processes, len(batches))
+        bound = _bound(series, streams, opts.latency_ms, nbytes, rate)
+        runs_out.append(
+            {
+                "processes": processes,
+                "jobs": len(batches),
+                "seconds": round(wall, 3),
+                "bound_s": round(bound, 3),
+                "ratio": round(bound / wall, 3),
+                "images_per_s": round(series.images / wall, 1),
+            }
+        )
+    runs_out[1]["speedup"] = round(runs_out[0]["seconds"] / runs_out[1]["seconds"], 2)
+    return {"series": series.series_id, "runs": runs_out}
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            names = [line.split(":", 1)[1] for line in cpuinfo if line.startswith("model name")]
+        model = names[0].strip() if names else model
+    except OSError:
+        pass
+    import platform
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "python": platform.python_version(),
+        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "time": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    }

@@ -1,0 +1,227 @@
+"""The processes a benchmark runs against: Redis, the demo source, a Celery worker, the API.
+
+Same approach as the integration tests (`server/tests/stack.py`): real processes on free
+loopback ports, each in its own session so stopping it takes its children along, all inside
+one temporary folder. Settings reach them as environment variables, exactly as in production;
+the folder is their working directory, so a developer's `.env` does not leak into the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import httpx
+from redis import Redis
+
+from manhwa.cli import free_port, redis_command, wait_for_port
+
+LOOPBACK = "127.0.0.1"
+
+
+def _spawn(
+    command: list[str], env: dict[str, str], cwd: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=2.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {timeout:.0f}s")
+
+
+@dataclass
+class Stack:
+    """Redis + demo source always; worker and API started on demand with their own settings."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="manhwa-bench-")))
+    redis_port: int = field(default_factory=free_port)
+    source_port: int = field(default_factory=free_port)
+    api_port: int = field(default_factory=free_port)
+    redis: subprocess.Popen[bytes] | None = None
+    source: subprocess.Popen[bytes] | None = None
+    api: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
+    _db: int = 0
+
+    @property
+    def source_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.source_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.api_port}"
+
+    @property
+    def download_dir(self) -> Path:
+        return self.root / f"downloads-{self._db}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MANGAPI", "REDIS"))}
+        env.update(
+            {
+                "REDIS_URL": f"redis://{LOOPBACK}:{self.redis_port}/{self._db}",
+                "MANGAPI_URL": self.source_url,
+                "DOWNLOAD_DIR": str(self.download_dir),
+                "ALLOW_PRIVATE_HOSTS": f"{LOOPBACK}/32",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.settings)
+        return env
+
+    def start(self) -> Self:
+        """Redis and the demo source; they stay up for the whole benchmark."""
+        command = redis_command(self.redis_port, self.root / "redis")
+        command[command.index("--appendonly") + 1] = "no"  # nothing here needs to survive
+        self.redis = _spawn(command, self.env(), self.root, self.root / "redis.log")
+        wait_for_port(LOOPBACK, self.redis_port, 15, self.redis)
+        self.source = _spawn(
+            [
+                sys.executable,
+                "-m",
+                "demo_source",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(self.source_port),
+            ],
+            self.env(),
+            self.root,
+            self.root / "source.log",
+        )
+        _wait_http(self.source_url + "/", self.source)
+        return self
+
+    def fresh(self, settings: dict[str, str] | None = None) -> None:
+        """Stop API and worker, and move to an empty Redis database and download folder."""
+        self.stop_app()
+        self._db = (self._db + 1) % 16
+        self.settings = dict(settings or {})
+        self.download_dir.mkdir(parents=True, exist_ok=True)
+        with Redis.from_url(f"redis://{LOOPBACK}:{self.redis_port}/{self._db}") as client:
+            client.flushdb()
+
+    def start_worker(self, concurrency: int, queues: str = "downloads,cleanup") -> None:
+        self.worker = _spawn(
+            [
+                sys.executable,
+                "-m",
+                "manhwa.cli",
+                "worker",
+                "--concurrency",
+                str(concurrency),
+                "--queues",
+                queues,
+                "--hostname",
+                f"bench{self.api_port}@%h",
+            ],
+            self.env(),
+            self.root,
+            self.root / "worker.log",
+        )
+
+    def start_api(self, workers: int = 1) -> None:
+        self.api = _spawn(
+            [
+                sys.executable,
+                "-m",
+                "manhwa.cli",
+                "api",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(self.api_port),
+                "--workers",
+                str(workers),
+            ],
+            self.env(),
+            self.root,
+            self.root / "api.log",
+        )
+        _wait_http(self.api_url + "/api/sources", self.api)
+
+    def wait_worker(self, timeout: float = 60.0) -> None:
+        """Until the health endpoint sees a worker answer a Celery ping."""
+        assert self.worker is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.worker.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.log_tail('worker.log')}")
+            health = httpx.get(self.api_url + "/api/health", timeout=10).json()
+            if isinstance(health.get("workers"), int) and health["workers"] >= 1:
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"worker did not come up: {self.log_tail('worker.log')}")
+
+    def faults(self, **config: object) -> None:
+        httpx.put(self.source_url + "/_control/faults", json=config, timeout=10).raise_for_status()
+
+    def source_hits(self) -> int:
+        stats = httpx.get(self.source_url + "/_control/stats", timeout=10).json()
+        return int(stats["total"])
+
+    def log_tail(self, name: str) -> str:
+        path = self.root / name
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def stop_app(self) -> None:
+        _stop(self.api)
+        _stop(self.worker, signal.SIGQUIT)  # warm shutdown would wait for a running job
+        self.api = self.worker = None
+
+    def stop(self) -> None:
+        self.stop_app()
+        _stop(self.source)
+        _stop(self.redis)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
