@@ -1,0 +1,59 @@
+import type { ChangeEvent } from 'react';
+import { Link } from 'react-router-dom';
+
+import type { Chapter } from '../api/types';
+import { chapterLabel } from '../format';
+import { paths } from '../routes';
+
+export interface ChapterListProps {
+  source: string;
+  seriesId: string;
+  /** In display order. */
+  chapters: readonly Chapter[];
+  isSelected: (id: string) => boolean;
+  /** `shiftKey` extends the selection from the last clicked chapter. */
+  onToggle: (id: string, shiftKey: boolean) => void;
+  /** Chapter id → last page read (0-based), for a "page n" hint. */
+  lastPages?: ReadonlyMap<string, number>;
+}
+
+/** React reports a checkbox change from its click event, so the modifier keys are there. */
+function shiftOf(event: ChangeEvent<HTMLInputElement>): boolean {
+  const native = event.nativeEvent;
+  return 'shiftKey' in native && native.shiftKey === true;
+}
+
+export function ChapterList({ source, seriesId, chapters, isSelected, onToggle, lastPages }: ChapterListProps) {
+  return (
+    <ol className="chapters" aria-label="Chapters">
+      {chapters.map((chapter) => {
+        const label = chapterLabel(chapter);
+        const selected = isSelected(chapter.id);
+        const lastPage = lastPages?.get(chapter.id);
+        return (
+          <li key={chapter.id} className={`chapter ${selected ? 'is-selected' : ''}`}>
+            <input
+              type="checkbox"
+              className="chapter-check"
+              aria-label={`Select ${label}`}
+              checked={selected}
+              onChange={(e) => onToggle(chapter.id, shiftOf(e))}
+            />
+            <div className="chapter-text">
+              <span className="chapter-title">{label}</span>
+              <span className="chapter-meta">
+                {chapter.volume ? <span>Vol. {chapter.volume}</span> : null}
+                {chapter.pages !== null ? <span>{chapter.pages} pages</span> : null}
+                {chapter.released ? <span>{chapter.released}</span> : null}
+                {lastPage !== undefined ? <span className="chapter-progress">read to page {lastPage + 1}</span> : null}
+              </span>
+            </div>
+            <Link className="btn btn-small" to={paths.reader(source, seriesId, chapter.id)} aria-label={`Read ${label}`}>
+              Read
+            </Link>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

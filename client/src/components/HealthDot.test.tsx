@@ -1,0 +1,31 @@
+import { screen } from '@testing-library/react';
+import { vi, describe, expect, it } from 'vitest';
+
+import { json, mockFetch } from '../test/fetch';
+import { renderRoute } from '../test/render';
+import { HealthDot } from './HealthDot';
+
+const healthy = { status: 'ok', redis: 'ok', workers: 1, queues: { downloads: 0, cleanup: 0 }, consumet: 'ok' };
+
+describe('HealthDot', () => {
+  it('is green when the server is healthy', async () => {
+    mockFetch({ 'GET /api/health': () => json(healthy) });
+    renderRoute(<HealthDot />);
+    expect(screen.getByRole('img', { name: 'Server health: checking' })).toBeInTheDocument();
+    expect(await screen.findByRole('img', { name: 'Server health: ok' })).toHaveClass('health-ok');
+  });
+
+  it('is amber when degraded (503 with the same body)', async () => {
+    mockFetch({ 'GET /api/health': () => json({ ...healthy, status: 'degraded', consumet: 'error: timeout' }, 503) });
+    renderRoute(<HealthDot />);
+    const dot = await screen.findByRole('img', { name: 'Server health: degraded' });
+    expect(dot).toHaveClass('health-degraded');
+    expect(dot.parentElement).toHaveAttribute('title', 'Server health: degraded (source: error: timeout)');
+  });
+
+  it('is red when the server cannot be reached', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
+    renderRoute(<HealthDot />);
+    expect(await screen.findByRole('img', { name: 'Server health: unreachable' })).toHaveClass('health-unreachable');
+  });
+});

@@ -1,0 +1,151 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it } from 'vitest';
+
+import { FakeEventSource } from '../test/eventSource';
+import { json, mockFetch } from '../test/fetch';
+import { makeJob } from '../test/fixtures';
+import { renderRoute } from '../test/render';
+import { DownloadsPage } from './DownloadsPage';
+
+const now = Date.now() / 1000;
+
+const jobs = [
+  makeJob({ task_id: 'run', title: 'Running Series', state: 'PROGRESS', progress: 42, done_chapters: 1, total_chapters: 3, updated_at: now }),
+  makeJob({
+    task_id: 'ok',
+    title: 'Done Series',
+    state: 'SUCCESS',
+    progress: 100,
+    file_name: 'Done Series - Ch. 001-003.zip',
+    size: 5 * 1024 * 1024,
+    download_url: '/api/download/file/ok',
+    expires_at: now + 600,
+    failed: [{ chapter_id: 'c9', title: 'Chapter 9', reason: 'page 3: HTTP 404' }],
+  }),
+  makeJob({
+    task_id: 'bad',
+    title: 'Failed Series',
+    state: 'FAILURE',
+    progress: 0,
+    error: 'No chapter could be downloaded',
+    failed: [{ chapter_id: 'c1', title: 'Chapter 1', reason: 'source returned no pages' }],
+  }),
+  makeJob({ task_id: 'old', title: 'Expired Series', state: 'EXPIRED', progress: 100, file_name: 'old.cbz', download_url: null }),
+];
+
+function card(title: string): HTMLElement {
+  return screen.getByRole('article', { name: title });
+}
+
+describe('DownloadsPage', () => {
+  beforeEach(() => {
+    FakeEventSource.install();
+  });
+
+  it('renders every job with its state, progress and actions', async () => {
+    mockFetch({ 'GET /api/downloads': () => json({ jobs }) });
+    renderRoute(<DownloadsPage />);
+
+    const running = await screen.findByRole('progressbar', { name: 'Running Series' });
+    expect(running).toHaveAttribute('aria-valuenow', '42');
+    expect(within(card('Running Series')).getByText('Downloading')).toBeInTheDocument();
+    expect(within(card('Running Series')).getByRole('button', { name: 'Cancel' })).toBeEnabled();
+    expect(within(card('Running Series')).queryByRole('link', { name: /^Download/ })).toBeNull();
+
+    const done = card('Done Series');
+    expect(within(done).getByText('Done')).toBeInTheDocument();
+    const link = within(done).getByRole('link', { name: 'Download Done Series - Ch. 001-003.zip' });
+    expect(link).toHaveAttribute('href', '/api/download/file/ok');
+    expect(link).toHaveAttribute('download', 'Done Series - Ch. 001-003.zip');
+    expect(within(done).getByText('5.0 MB')).toBeInTheDocument();
+    expect(within(done).getByText(/page 3: HTTP 404/)).toBeInTheDocument();
+    expect(within(done).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+    expect(within(done).queryByRole('button', { name: 'Cancel' })).toBeNull();
+    expect(screen.getByRole('progressbar', { name: 'Done Series' })).toHaveAttribute('aria-valuenow', '100');
+
+    const failed = card('Failed Series');
+    expect(within(failed).getByText('Failed')).toBeInTheDocument();
+    expect(within(failed).getByText('No chapter could be downloaded')).toBeInTheDocument();
+    expect(within(failed).getByRole('list', { name: 'Failed chapters of Failed Series' })).toHaveTextContent(
+      'Chapter 1: source returned no pages',
+    );
+    expect(within(failed).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+
+    const expired = card('Expired Series');
+    expect(expired).toHaveClass('job-expired');
+    expect(within(expired).getByText('Expired')).toBeInTheDocument();
+    expect(within(expired).queryByRole('link')).toBeNull();
+    expect(within(expired).queryByRole('button')).toBeNull();
+
+    // Only the active job listens for events.
+    expect(FakeEventSource.instances.map((s) => s.url)).toEqual(['/api/download/events/run']);
+  });
+
+  it('moves the progress bar with SSE events and shows the link on success', async () => {
+    mockFetch({ 'GET /api/downloads': () => json({ jobs: [jobs[0]] }) });
+    renderRoute(<DownloadsPage />);
+    const bar = await screen.findByRole('progressbar', { name: 'Running Series' });
+
+    act(() => FakeEventSource.for('run')?.emit('progress', { ...jobs[0], progress: 80, updated_at: now + 1 }));
+    expect(bar).toHaveAttribute('aria-valuenow', '80');
+
+    act(() =>
+      FakeEventSource.for('run')?.emit('progress', {
+        ...jobs[0],
+        state: 'SUCCESS',
+        progress: 100,
+        updated_at: now + 2,
+        file_name: 'Running.cbz',
+        size: 2048,
+        download_url: '/api/download/file/run',
+      }),
+    );
+    expect(await screen.findByRole('link', { name: 'Download Running.cbz' })).toHaveAttribute('href', '/api/download/file/run');
+    expect(screen.getByText('2.0 KB')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+  });
+
+  it('cancels an active job and retries a failed one', async () => {
+    const { calls } = mockFetch({
+      'GET /api/downloads': () => json({ jobs: [jobs[0], jobs[2]] }),
+      'DELETE /api/download/run': () => json({ ...jobs[0], state: 'CANCELLED', updated_at: now + 5 }),
+      'POST /api/download/bad/retry': () =>
+        json({ task_id: 'new', celery_task_id: 'x', status: 'PENDING', message: 'queued', deduplicated: false }, 202),
+    });
+    const user = userEvent.setup();
+    renderRoute(<DownloadsPage />);
+
+    await user.click(await within(await screen.findByRole('article', { name: 'Running Series' })).findByRole('button', { name: 'Cancel' }));
+    await user.click(within(card('Failed Series')).getByRole('button', { name: 'Retry' }));
+
+    await waitFor(() => {
+      expect(calls.some((c) => c.method === 'DELETE' && c.url === '/api/download/run')).toBe(true);
+      expect(calls.some((c) => c.method === 'POST' && c.url === '/api/download/bad/retry')).toBe(true);
+    });
+    expect(await screen.findByText('Retry queued for the failed chapters.')).toBeInTheDocument();
+  });
+
+  it('shows a conflict answer of retry as an error', async () => {
+    mockFetch({
+      'GET /api/downloads': () => json({ jobs: [jobs[2]] }),
+      'POST /api/download/bad/retry': () => json({ detail: 'Nothing to retry' }, 409),
+    });
+    const user = userEvent.setup();
+    renderRoute(<DownloadsPage />);
+    await user.click(await screen.findByRole('button', { name: 'Retry' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Retry failed: Nothing to retry');
+  });
+
+  it('shows empty, loading and error states', async () => {
+    mockFetch({ 'GET /api/downloads': () => json({ jobs: [] }) });
+    const { unmount } = renderRoute(<DownloadsPage />);
+    expect(screen.getByRole('status')).toHaveTextContent('Loading downloads…');
+    expect(await screen.findByText(/No downloads yet/)).toBeInTheDocument();
+    unmount();
+
+    mockFetch({ 'GET /api/downloads': () => json({ detail: 'Redis is down' }, 503) });
+    renderRoute(<DownloadsPage />);
+    expect(await screen.findByRole('alert')).toHaveTextContent('Redis is down');
+  });
+});
