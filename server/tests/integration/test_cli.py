@@ -64,8 +64,8 @@ def test_status_shows_workers_queues_and_jobs_by_state(stack: Stack, source: Dem
 
     report = parse_status(manhwa(stack, "status"))
     count, names = report["workers"]
-    assert count == len(names) == len(stack.workers)
-    assert all(name.startswith(f"w{i}-{stack.api_port}@") for i, name in enumerate(sorted(names)))
+    assert count == len(names) == sum(proc.poll() is None for proc in stack.workers)
+    assert all(f"-{stack.api_port}@" in name for name in names), "only this stack's workers"
     assert set(report["queues"]) == {"downloads", "cleanup"}
     assert report["jobs"]["SUCCESS"] >= 1
     assert set(report["jobs"]) <= STATES
@@ -75,14 +75,16 @@ def test_purge_keeps_running_jobs_and_purge_all_cancels_them(
     make_stack: Callable[..., Stack], source: DemoSource
 ) -> None:
     private = make_stack()
-    first, *rest = chapters_with_pages(private)[:4]
+    first, *rest = chapters_with_pages(private)[:8]
+    assert len(rest) >= 3
     done = request(private, [first["id"]], title="Purge done")
     finished = wait_final(private, done["task_id"])
     assert finished["state"] == "SUCCESS"
     files = list(private.download_dir.glob(f"{done['task_id']}.*"))
     assert len(files) == 1
 
-    source.faults(latency_ms=1500)  # slow pages keep the second job running through `purge`
+    # Slow pages (below the stack's 3 s read timeout) keep the second job running throughout.
+    source.faults(latency_ms=1500)
     running = request(private, [c["id"] for c in rest], title="Purge running")
     wait_until(private, running["task_id"], {"PROGRESS"}, timeout=60)
 
