@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 
+from celery import Celery
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -48,12 +51,42 @@ async def _queues(services: ServicesDep) -> dict[str, int | None]:
     return out
 
 
+class _WorkerProbe:
+    """One Celery ping at a time, its answer shared for `FRESH_SECONDS`.
+
+    A ping blocks a thread for its whole timeout, and concurrent pings from many threads wedge
+    kombu's connections (50 concurrent health checks left the API unable to enqueue anything).
+    Callers arriving during a ping wait for it and share its answer.
+    """
+
+    FRESH_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._at = float("-inf")
+        self._answer: int | str = 0
+
+    async def count(self, celery: Celery) -> int | str:
+        async with self._lock:
+            if time.monotonic() - self._at < self.FRESH_SECONDS:
+                return self._answer
+            try:
+                replies = await run_in_threadpool(celery.control.ping, timeout=1.0)
+                self._answer = len(replies or [])
+            except Exception as exc:
+                self._answer = f"error: {type(exc).__name__}"
+            self._at = time.monotonic()
+            return self._answer
+
+
+_probes: weakref.WeakKeyDictionary[Celery, _WorkerProbe] = weakref.WeakKeyDictionary()
+
+
 async def _workers(services: ServicesDep) -> int | str:
-    try:
-        replies = await run_in_threadpool(services.celery.control.ping, timeout=1.0)
-    except Exception as exc:
-        return f"error: {type(exc).__name__}"
-    return len(replies or [])
+    probe = _probes.get(services.celery)
+    if probe is None:
+        probe = _probes[services.celery] = _WorkerProbe()
+    return await probe.count(services.celery)
 
 
 async def _consumet(services: ServicesDep) -> str:
