@@ -76,6 +76,8 @@ export interface DownloadRequest {
   ids: string[];
   format: DownloadFormat;
   title: string;
+  /** The series the chapters belong to: the worker reads chapter numbers and metadata from it. */
+  series_id?: string;
 }
 
 export interface DownloadAccepted {

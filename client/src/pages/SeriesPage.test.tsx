@@ -95,6 +95,7 @@ describe('SeriesPage', () => {
       ids: ['ch-2', 'ch-4'],
       format: 'zip',
       title: 'Solo Leveling',
+      series_id: 'series-1',
     });
     const toast = await screen.findByText(/Download queued \(2 chapters, ZIP\)/);
     await user.click(within(toast).getByRole('link', { name: 'See progress' }));

@@ -64,7 +64,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
     const wanted = new Set(selection.selectedIds);
     const ids = [...manga.chapters].reverse().map((c) => c.id).filter((cid) => wanted.has(cid));
     if (ids.length === 0) return;
-    download.mutate({ source, ids, format, title: manga.title });
+    download.mutate({ source, ids, format, title: manga.title, series_id: manga.id });
   };
 
   return (
