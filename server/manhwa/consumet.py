@@ -267,11 +267,14 @@ class ConsumetClient:
                 continue
             seen.add(cid)
             number = chapter_number(raw)
+            title = _text(raw.get("title"))
+            if not title or title == number:  # MangaDex names untitled chapters by number
+                title = f"Chapter {number}" if number else cid
             pages = raw.get("pages")
             chapters.append(
                 Chapter(
                     id=cid,
-                    title=_text(raw.get("title")) or (f"Chapter {number}" if number else cid),
+                    title=title,
                     number=number,
                     volume=_optional_str(raw.get("volumeNumber") or raw.get("volume")),
                     pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,

@@ -1,0 +1,145 @@
+"""The whole reader flow in real headless Chromium against the real stack: search → series →
+read (images render, scrolling loads more) → select 3 chapters → download → progress reaches
+100% → the downloaded file is a valid archive. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from ..stack import REPO, DemoSource, Stack
+
+pytestmark = pytest.mark.e2e
+ARTIFACTS = REPO / "test-artifacts"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:  # never a silent skip: `make test-e2e` installs it
+        pytest.fail("Chromium is not installed (make browser installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    opened.on("console", on_console)
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield opened
+    context.close()
+    assert errors == [], f"console errors: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def test_search_read_select_download(stack: Stack, source: DemoSource, page: Page) -> None:
+    page.goto(stack.url)
+    expect(page.get_by_role("img", name="Server health: ok")).to_be_visible(timeout=20_000)
+    page.get_by_role("combobox", name="Source").select_option("mangadex")
+    page.get_by_role("searchbox", name="Search").fill("dawn")
+    page.get_by_role("button", name="Search", exact=True).click()
+    result = page.get_by_role("link", name="Tower of Dawn", exact=True)
+    expect(result).to_be_visible()
+    shot(page, "1-search")
+
+    result.click()
+    expect(page.get_by_role("heading", level=1, name="Tower of Dawn")).to_be_visible()
+    shot(page, "2-series")
+
+    page.get_by_role("link", name="Read Chapter 2", exact=False).first.click()
+    first = page.get_by_role("img", name="Page 1", exact=True)
+    expect(first).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img[alt=\"Page 1\"]'); "
+        "return i && i.complete && i.naturalWidth > 0; }"
+    )
+    shot(page, "3-reader")
+
+    def loaded() -> int:
+        count: int = page.evaluate(
+            "() => [...document.querySelectorAll('img[alt^=\"Page \"]')]"
+            ".filter(i => i.complete && i.naturalWidth > 0).length"
+        )
+        return count
+
+    before = loaded()
+    for _ in range(12):
+        page.mouse.wheel(0, 2500)
+        page.wait_for_timeout(150)
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('img[alt^=\"Page \"]')]"
+        f".filter(i => i.complete && i.naturalWidth > 0).length > {before}"
+    )
+    assert loaded() > before, "scrolling loads more pages"
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img[alt=\"Page 8\"]'); "
+        "return i && i.complete && i.naturalWidth > 0; }"
+    )
+
+    page.get_by_role("link", name="Back to Tower of Dawn").click()
+    expect(page.get_by_role("heading", level=1, name="Tower of Dawn")).to_be_visible()
+    for label in ("Select Chapter 2", "Select Chapter 3", "Select Chapter 5"):
+        page.get_by_role("checkbox", name=label).first.check()
+    page.get_by_role("button", name="Download CBZ").click()
+    page.get_by_role("link", name="See progress").click()
+
+    job = page.get_by_role("article", name="Tower of Dawn").first
+    bar = job.get_by_role("progressbar")
+    expect(bar).to_have_attribute("aria-valuenow", "100", timeout=60_000)
+    link = job.get_by_role("link", name="Download Tower of Dawn")
+    expect(link).to_be_visible()
+    shot(page, "4-downloads")
+
+    with page.expect_download() as waiting:
+        link.click()
+    saved = Path(waiting.value.path())
+    assert waiting.value.suggested_filename == "Tower of Dawn - Ch. 002-005.zip"
+    with zipfile.ZipFile(saved) as outer:
+        assert outer.testzip() is None
+        names = outer.namelist()
+        assert names == [f"Tower of Dawn - Ch. {n:03d}.cbz" for n in (2, 3, 5)]
+        for name in names:
+            with zipfile.ZipFile(io.BytesIO(outer.read(name))) as cbz:
+                assert cbz.testzip() is None
+                pages = [n for n in cbz.namelist() if n != "ComicInfo.xml"]
+                assert pages == [f"{i:03d}.jpg" for i in range(1, 9)]
+
+
+def test_phone_width_has_no_horizontal_scroll(stack: Stack, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{stack.url}/?q=dawn&source=mangadex")
+    expect(page.get_by_role("link", name="Tower of Dawn", exact=True)).to_be_visible()
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    shot(page, "5-phone-search")
+    context.close()
+    assert overflow <= 0
