@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
 from .api import catalog, downloads, health, images
@@ -25,6 +25,7 @@ from .tokens import signing_key
 from .worker import make_celery
 
 log = logging.getLogger(__name__)
+REDIS_CONNECTIONS = 1000  # Redis itself accepts 10000 clients
 DEFAULT_DIST = Path(__file__).resolve().parents[2] / "client" / "dist"
 
 _NO_CLIENT = """<!doctype html><meta charset="utf-8"><title>Manhwa Downloader</title>
@@ -37,7 +38,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = Redis.from_url(settings.store_url, decode_responses=True)
+        # redis-py's default pool refuses a 101st concurrent command ("Too many connections"), and
+        # every open event stream holds a connection: 200 concurrent clients got 503s. This pool
+        # is larger and, when full, waits for a connection instead of failing.
+        redis = Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                settings.store_url,
+                max_connections=REDIS_CONNECTIONS,
+                timeout=10,
+                decode_responses=True,
+            )
+        )
         consumet = ConsumetClient(
             settings.mangapi_url,
             timeout=settings.consumet_timeout,

@@ -26,7 +26,8 @@ class Services:
     token_key: bytes
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """Async on purpose: FastAPI runs a plain `def` dependency in a thread, a hop per request."""
     services: Services = request.app.state.services
     return services
 
