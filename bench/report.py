@@ -41,6 +41,16 @@ def table(results: dict[str, Any]) -> str:
             rows, "  ratio bound/measured", f"{tp['ratio']:.2f}", f"≥ {GOALS['ratio']} {_mark(ok)}"
         )
         _row(
+            rows,
+            "  network floor: a bare client, same requests and latency",
+            f"{tp['floor_s']:.2f} s (floor/measured {tp['floor_ratio']:.2f})",
+        )
+        _row(
+            rows,
+            "  first page stored / last page stored / archive ready",
+            f"{tp['first_page_s']} / {tp['pages_done_s']} / {tp['seconds']} s",
+        )
+        _row(
             rows, "  worker CPU", f"{tp['worker_cpu_s']} s ({tp['worker_cpu_ms_per_image']} ms/img)"
         )
     base = results.get("baseline")

@@ -22,7 +22,7 @@ from .baseline import sequential_download
 from .e2e import check_archive, run_jobs
 from .memory import TreeSampler
 from .stack import Stack
-from .workload import Series, loopback_rate, total_bytes, warm_up
+from .workload import Series, loopback_rate, network_floor, total_bytes, warm_up
 
 MB = 1024 * 1024
 
@@ -82,6 +82,7 @@ def throughput(stack: Stack, opts: Options) -> dict[str, Any]:
     nbytes = total_bytes(series, sizes)
     rate = loopback_rate(stack.source_port, series, opts.per_host, min(400, series.images))
     stack.faults(latency_ms=opts.latency_ms)
+    floor = network_floor(stack.source_port, series, opts.per_host)
     assert stack.worker is not None
     cpu_before = _cpu_seconds(stack.worker.pid)
     hits_before = stack.source_hits()
@@ -103,6 +104,8 @@ def throughput(stack: Stack, opts: Options) -> dict[str, Any]:
         "first_page_s": _round(runs[0].first_page_s),
         "pages_done_s": _round(runs[0].pages_done_s),
         "ratio": round(bound / wall, 3),
+        "floor_s": round(floor, 3),
+        "floor_ratio": round(floor / wall, 3),
         "images_per_s": round(series.images / wall, 1),
         "worker_cpu_s": round(cpu, 2),
         "worker_cpu_ms_per_image": round(1000 * cpu / series.images, 2),
