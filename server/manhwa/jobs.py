@@ -31,9 +31,12 @@ ACTIVE = frozenset({PENDING, PROGRESS})
 FINAL = frozenset({SUCCESS, FAILURE, CANCELLED, EXPIRED})
 
 # Sets fields only when the current state is one of the expected ones: the finish happens once.
+# With a second key (a lease) and an owner, only while that owner holds the lease, so a worker
+# that lost its lease (stalled past it; another worker took the job over) cannot write.
 _CAS = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
+if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
 local expected = cjson.decode(ARGV[1])
 for _, s in ipairs(expected) do
   if s == state then
@@ -243,14 +246,23 @@ class JobStore:
             await pipe.execute()
 
     async def transition(
-        self, job_id: str, expected: set[str] | frozenset[str], **fields: Any
+        self,
+        job_id: str,
+        expected: set[str] | frozenset[str],
+        *,
+        lease_owner: str | None = None,
+        **fields: Any,
     ) -> bool:
-        """Compare-and-set on the state: write `fields` only if the state is in `expected`."""
+        """Compare-and-set on the state: write `fields` only if the state is in `expected`
+        (and, given `lease_owner`, only while that owner holds the job's lease)."""
         fields["updated_at"] = time.time()
         mapping: dict[Any, Any] = {k: _encode(v) for k, v in fields.items()}
-        done = await self.redis.eval(
-            _CAS, 1, self.key(job_id), json.dumps(sorted(expected)), json.dumps(mapping)
-        )
+        keys = [self.key(job_id)]
+        args = [json.dumps(sorted(expected)), json.dumps(mapping)]
+        if lease_owner is not None:
+            keys.append(f"{PREFIX}lease:{job_id}")
+            args.append(lease_owner)
+        done = await self.redis.eval(_CAS, len(keys), *keys, *args)
         if done:
             await self.redis.publish(self.channel(job_id), mapping.get("state", "progress"))
         return bool(done)

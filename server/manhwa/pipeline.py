@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from .archive import ChapterWriter, assemble
 from .config import Settings
@@ -125,12 +126,13 @@ def _ext(fmt: str, layout: str, chapters: int) -> str:
 
 
 class Downloader:
-    """Runs one job; the caller holds the lease."""
+    """Runs one job; the caller holds the lease as `owner`, and every write checks it still does."""
 
-    def __init__(self, settings: Settings, store: JobStore, job: JobStatus) -> None:
+    def __init__(self, settings: Settings, store: JobStore, job: JobStatus, owner: str) -> None:
         self.settings = settings
         self.store = store
         self.job = job
+        self.owner = owner
         self.provider: Provider = resolve_provider(job.source)
         self.work = work_dir(settings, job.task_id)
         self.progress = Progress(total_chapters=len(job.chapter_ids))
@@ -280,6 +282,7 @@ class Downloader:
         ok = await self.store.transition(
             self.job.task_id,
             {PROGRESS},
+            lease_owner=self.owner,
             status_text=text,
             progress=p.percent(),
             pages_total=p.pages_total,
@@ -295,16 +298,19 @@ class Downloader:
         failed = json.dumps(self.failed)
         if not done:
             reasons = "; ".join(f"{f['title']}: {f['reason']}" for f in self.failed[:3])
-            await self.store.transition(
+            if not await self.store.transition(
                 self.job.task_id,
                 {PROGRESS},
+                lease_owner=self.owner,
                 state=FAILURE,
                 status_text="Failed: no chapter could be downloaded",
                 error=reasons or "no chapter could be downloaded",
                 failed=failed,
                 finished_at=time.time(),
                 progress=100.0,
-            )
+            ):
+                raise StandDown("job is no longer ours")
+            log.info("job %s: finished FAILURE, no chapter downloaded", self.job.task_id)
             shutil.rmtree(self.work, ignore_errors=True)
             return
         fmt, layout = self.job.format, self.job.layout
@@ -318,6 +324,7 @@ class Downloader:
         finished = await self.store.transition(
             self.job.task_id,
             {PROGRESS},
+            lease_owner=self.owner,
             state=SUCCESS,
             status_text=summary,
             progress=100.0,
@@ -331,24 +338,39 @@ class Downloader:
             finished_at=now,
             expires_at=now + self.settings.file_ttl_seconds,
         )
-        if not finished:  # cancelled while assembling
-            dest.unlink(missing_ok=True)
+        if not finished:
+            # Cancelled while assembling (run_job then deletes the outputs), or the lease went to
+            # another worker, whose file this may already be: leave everything as it is.
+            raise StandDown("job is no longer ours")
+        log.info("job %s: finished SUCCESS, %s (%d bytes)", self.job.task_id, dest.name, size)
         shutil.rmtree(self.work, ignore_errors=True)
 
 
 async def _heartbeat(
     store: JobStore, job_id: str, owner: str, seconds: int, main: asyncio.Task[None]
 ) -> None:
-    """Renew the lease; cancel the job's task when it is cancelled or the lease is lost."""
+    """Renew the lease; cancel the job's task when it is cancelled or the lease is lost.
+
+    Redis being briefly away (a restart) is ridden out; once the lease could not be renewed for
+    its whole length, another worker may own the job, so this one stops.
+    """
+    renewed = time.monotonic()
     while True:
         await asyncio.sleep(max(0.5, seconds / 3))
-        raw = await store.get_raw(job_id)
-        if raw is None or raw["state"] not in ACTIVE:
-            main.cancel(msg="job is no longer active")
-            return
-        if not await store.renew_lease(job_id, owner, seconds):
-            main.cancel(msg="lease lost")
-            return
+        try:
+            raw = await store.get_raw(job_id)
+            if raw is None or raw["state"] not in ACTIVE:
+                main.cancel(msg="job is no longer active")
+                return
+            if not await store.renew_lease(job_id, owner, seconds):
+                main.cancel(msg="lease lost")
+                return
+            renewed = time.monotonic()
+        except RedisError as exc:
+            log.warning("job %s: cannot renew the lease: %s", job_id, exc)
+            if time.monotonic() - renewed >= seconds:
+                main.cancel(msg="lease lapsed")
+                return
 
 
 async def run_job(job_id: str, settings: Settings, owner: str) -> str:
@@ -370,7 +392,7 @@ async def run_job(job_id: str, settings: Settings, owner: str) -> str:
                 return "no longer active"
             job = await store.get(job_id)
             assert job is not None
-            main = asyncio.create_task(Downloader(settings, store, job).run())
+            main = asyncio.create_task(Downloader(settings, store, job, owner).run())
             beat = asyncio.create_task(
                 _heartbeat(store, job_id, owner, settings.lease_seconds, main)
             )
@@ -382,8 +404,10 @@ async def run_job(job_id: str, settings: Settings, owner: str) -> str:
                     _remove_outputs(settings, job_id)
                 return current.state if current else "gone"
             except (AppError, OSError) as exc:
-                await _fail(store, job_id, exc)
-                _remove_outputs(settings, job_id)
+                # Only our own failure clears the outputs: had another worker taken the job
+                # over and finished it, its archive would be among them.
+                if await _fail(store, job_id, exc, owner):
+                    _remove_outputs(settings, job_id)
             finally:
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -396,12 +420,13 @@ async def run_job(job_id: str, settings: Settings, owner: str) -> str:
         await redis.aclose()
 
 
-async def _fail(store: JobStore, job_id: str, exc: BaseException) -> None:
+async def _fail(store: JobStore, job_id: str, exc: BaseException, owner: str) -> bool:
     reason = exc.detail if isinstance(exc, AppError) else _os_reason(exc)
     log.warning("job %s failed: %s", job_id, reason)
-    await store.transition(
+    return await store.transition(
         job_id,
         ACTIVE,
+        lease_owner=owner,
         state=FAILURE,
         status_text=f"Failed: {reason}",
         error=reason,
