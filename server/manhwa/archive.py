@@ -56,7 +56,7 @@ class ChapterWriter:
         self.page_count = page_count
         self._pages: list[tuple[int, int, int]] = []
         self._done = False
-        self._file, self.temp_path = _create_temp(final_path.parent, final_path.suffix)
+        self._file, self.temp_path = _create_temp(final_path)
         try:
             self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
         except BaseException:
@@ -186,7 +186,7 @@ def assemble(
     if not chapters:
         raise ValueError("nothing to assemble")
     single = len(chapters) == 1 and layout == "auto"
-    out, temp = _create_temp(dest.parent, dest.suffix)
+    out, temp = _create_temp(dest)
     try:
         if fmt == "cbz" and single:
             with chapters[0][1].open("rb") as src:
@@ -273,10 +273,11 @@ def _entry(name: str, size: int) -> zipfile.ZipInfo:
     return info
 
 
-def _create_temp(directory: Path, suffix: str) -> tuple[BinaryIO, Path]:
-    """A new `.tmp-*` file next to where the result goes, so `os.replace` stays atomic."""
+def _create_temp(final: Path) -> tuple[BinaryIO, Path]:
+    """A new `.tmp-{stem}.*` file next to where the result goes, so `os.replace` stays atomic;
+    the stem (a job id, for a job's archive) lets the sweep tell whose leftover it is."""
     while True:
-        path = directory / f".tmp-{secrets.token_hex(8)}{suffix}"
+        path = final.parent / f".tmp-{final.stem}.{secrets.token_hex(8)}{final.suffix}"
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:

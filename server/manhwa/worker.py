@@ -9,6 +9,7 @@ import asyncio
 import logging
 import os
 import socket
+from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -98,8 +99,19 @@ def delete_file(job_id: str) -> str:
 
 @app.task(name="cleanup.sweep")
 def sweep() -> dict[str, int]:
-    report = asyncio.run(cleanup.sweep(settings, requeue=enqueue_download))
+    report = asyncio.run(cleanup.sweep(settings, requeue=enqueue_download, queued=queued_downloads))
     return {"expired": report.expired, "orphans": report.orphans, "requeued": report.requeued}
+
+
+def queued_downloads() -> int:
+    """Messages waiting in the downloads queue (not those workers have taken); -1 if unknown."""
+    try:
+        with app.connection_for_read() as conn:
+            channel: Any = conn.default_channel
+            return int(channel.queue_declare(queue="downloads", passive=True).message_count)
+    except Exception as exc:  # the broker is away or the queue not declared yet: wait
+        log.warning("cannot count the downloads queue: %s", exc)
+        return -1
 
 
 def enqueue_download(job_id: str) -> str:
