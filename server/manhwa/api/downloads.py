@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ import aiofiles
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
+from starlette.types import Receive, Scope, Send
 
 from ..errors import BadRequest, Conflict, Gone, NotFound
 from ..jobs import ACTIVE, CANCELLED, EXPIRED, FINAL, SUCCESS, JobSpec, JobStatus
@@ -281,19 +283,27 @@ async def file(task_id: str, request: Request, services: ServicesDep) -> Respons
         raise Conflict(f"the job failed: {job.error or job.status}")
     raw = await services.store.get_raw(task_id)
     path = Path((raw or {}).get("file_path", ""))
+    # Opened before the response starts, and sized from the open file: a cleanup that unlinks
+    # the path from now on cannot cut this transfer (POSIX keeps the open file's data).
     try:
-        size = path.stat().st_size
+        handle = await aiofiles.open(path, "rb")
+        size = os.fstat(handle.fileno()).st_size
     except OSError:
         await services.store.transition(task_id, {SUCCESS}, state=EXPIRED, status_text="Expired")
         raise Gone("the file is no longer on disk") from None
     try:
         byte_range = _parse_range(request.headers.get("range"), size)
+        await services.store.serving_begin(task_id)
     except _RangeNotSatisfiable:
+        await handle.close()
         return JSONResponse(
             {"detail": "requested range not satisfiable"},
             status_code=416,
             headers={"Content-Range": f"bytes */{size}"},
         )
+    except BaseException:
+        await handle.close()
+        raise
     start, end = byte_range or (0, size - 1)
     headers = {
         "Content-Disposition": content_disposition(job.file_name or path.name),
@@ -306,37 +316,75 @@ async def file(task_id: str, request: Request, services: ServicesDep) -> Respons
     media = {"cbz": "application/vnd.comicbook+zip", "pdf": "application/pdf"}.get(
         path.suffix.lstrip("."), "application/zip"
     )
-    # Opened before the response starts: a cleanup that unlinks the path later cannot cut
-    # this transfer (POSIX keeps the open file's data).
-    handle = await aiofiles.open(path, "rb")
-    await services.store.serving_begin(task_id)
-    return StreamingResponse(
-        _send(services, task_id, handle, start, end, reaches_end=end == size - 1),
+    return _FileTransfer(
+        services,
+        task_id,
+        handle,
+        start,
+        end,
+        reaches_end=end == size - 1,
         status_code=206 if byte_range else 200,
         media_type=media,
         headers=headers,
     )
 
 
-async def _send(
-    services: Services, task_id: str, handle: Any, start: int, end: int, reaches_end: bool
-) -> AsyncIterator[bytes]:
-    complete = False
-    try:
-        await handle.seek(start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = await handle.read(min(CHUNK, remaining))
+class _FileTransfer(StreamingResponse):
+    """Streams a range of an open file, counted in Redis as a transfer in flight.
+
+    However the transfer ends (complete, the client gone, the server stopping) the file is
+    closed and the count taken back: cleanup waits while it is above zero. That bookkeeping sits
+    here rather than in the body generator, whose `finally` never runs when the client leaves
+    before the first chunk and is cancelled half-way when it leaves right after the last.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        task_id: str,
+        handle: Any,
+        start: int,
+        end: int,
+        *,
+        reaches_end: bool,
+        **kwargs: Any,
+    ) -> None:
+        self._services, self._task_id, self._handle = services, task_id, handle
+        self._start, self._length, self._reaches_end = start, end - start + 1, reaches_end
+        self._sent = 0
+        super().__init__(self._chunks(), **kwargs)
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        await self._handle.seek(self._start)
+        left = self._length
+        while left > 0:
+            chunk = await self._handle.read(min(CHUNK, left))
             if not chunk:
-                break
-            remaining -= len(chunk)
+                return
+            left -= len(chunk)
             yield chunk
-        complete = remaining == 0 and reaches_end
-    finally:
-        await handle.close()
-        await services.store.serving_end(task_id)
-        if complete:
-            await _served(services, task_id)
+            self._sent += len(chunk)  # resumed only once the chunk went out
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A task of its own, shielded: a cancelled request still ends its transfer.
+            ending = asyncio.ensure_future(self._end())
+            _ENDING.add(ending)
+            ending.add_done_callback(_ENDING.discard)
+            await asyncio.shield(ending)
+
+    async def _end(self) -> None:
+        try:
+            await self._handle.close()
+        finally:
+            await self._services.store.serving_end(self._task_id)
+        if self._sent == self._length and self._reaches_end:
+            await _served(self._services, self._task_id)
+
+
+_ENDING: set[asyncio.Future[None]] = set()  # keeps shielded endings referenced until done
 
 
 async def _served(services: Services, task_id: str) -> None:

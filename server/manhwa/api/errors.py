@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import AppError
@@ -37,6 +38,16 @@ def install(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RedisError)
+    async def store_unavailable(_: Request, exc: RedisError) -> JSONResponse:
+        # Redis restarting or unreachable: a passing condition, not a bug in the request.
+        log.warning("job store unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": "the job store (Redis) is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)
