@@ -26,12 +26,16 @@ from .consumet import ConsumetClient
 from .errors import AppError, ImageFetchError, UpstreamError
 from .fetch import ImageFetcher
 from .jobs import ACTIVE, CANCELLED, FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
-from .models import Chapter, ChapterMeta, MangaInfo
+from .models import Chapter, ChapterMeta, MangaInfo, PageImage
 from .names import chapter_label, safe_name
 from .providers import Provider, resolve_provider
 
 log = logging.getLogger(__name__)
 CHAPTERS_AT_ONCE = 3
+PAGES_AHEAD = 16  # at least this many fetches per chapter ahead of the writer
+# Seconds between progress writes while pages arrive: the event stream sends 10 a second at
+# most, and a Redis write per page cost about a sixth of the worker's CPU.
+PROGRESS_INTERVAL = 0.1
 
 
 class StandDown(Exception):
@@ -138,6 +142,7 @@ class Downloader:
         self.progress = Progress(total_chapters=len(job.chapter_ids))
         self.failed: list[dict[str, str]] = []
         self.info: MangaInfo | None = None
+        self._flushed_at = float("-inf")
 
     async def run(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
@@ -217,12 +222,25 @@ class Downloader:
         self.progress.pages_total += len(pages)
         self.progress.chapter_pages[result.position] = (0, len(pages))
         fallback = self.provider.fallback_referer or self.provider.default_referer
-        tasks = [
-            asyncio.create_task(fetcher.fetch(p.img, p.index, p.headers, fallback)) for p in pages
-        ]
+        # Pages are written in order, so fetched pages wait for the slowest one before them. A
+        # window of fetches ahead of the writer bounds that memory by pages, not chapter size.
+        window = max(PAGES_AHEAD, 2 * self.settings.max_per_host)
+        tasks: dict[int, asyncio.Task[PageImage]] = {}
+
+        def start(index: int) -> None:
+            if index < len(pages):
+                page = pages[index]
+                tasks[index] = asyncio.create_task(
+                    fetcher.fetch(page.img, page.index, page.headers, fallback)
+                )
+
         writer = ChapterWriter(final, result.meta, len(pages))
+        for index in range(window):
+            start(index)
         try:
-            for number, task in enumerate(tasks, start=1):
+            for number in range(1, len(pages) + 1):
+                task = tasks.pop(number - 1)
+                start(number - 1 + window)
                 try:
                     image = await task
                 except ImageFetchError as exc:
@@ -231,7 +249,7 @@ class Downloader:
                 await asyncio.to_thread(writer.add, image)
                 self.progress.pages_done += 1
                 self.progress.chapter_pages[result.position] = (number, len(pages))
-                await self._flush()
+                await self._flush(throttled=True)
             if result.reason is None:
                 result.path = await asyncio.to_thread(writer.finish)
                 result.pages = len(pages)
@@ -239,9 +257,9 @@ class Downloader:
             writer.abort()
             raise
         finally:
-            for task in tasks:
+            for task in tasks.values():
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
             if result.path is None:
                 writer.abort()
                 self.progress.pages_done -= self.progress.chapter_pages.get(
@@ -275,7 +293,13 @@ class Downloader:
             )
         await self._flush()
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, throttled: bool = False) -> None:
+        """Write the counters (and find out whether the job is still ours); a `throttled` write
+        is skipped within PROGRESS_INTERVAL of the last one."""
+        now = time.monotonic()
+        if throttled and now - self._flushed_at < PROGRESS_INTERVAL:
+            return
+        self._flushed_at = now
         p = self.progress
         chapter_now = min(p.ended_chapters + 1, p.total_chapters)
         text = f"Downloading: chapter {chapter_now} of {p.total_chapters}, {p.pages_done} pages"
