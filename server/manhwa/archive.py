@@ -207,24 +207,89 @@ def assemble(
 def _fill_zip(zf: zipfile.ZipFile, chapters: Sequence[tuple[ChapterMeta, Path]], fmt: str) -> None:
     names = _UniqueNames()
     for meta, path in chapters:
-        if fmt == "cbz":
-            info = _entry(names.claim(_chapter_stem(meta), ".cbz"), path.stat().st_size)
-            with path.open("rb") as src, zf.open(info, "w") as dst:
-                shutil.copyfileobj(src, dst, _COPY_BUFFER)
-        elif fmt == "pdf":
-            info = _entry(names.claim(_chapter_stem(meta), ".pdf"), 0)
-            with zf.open(info, "w", force_zip64=True) as dst:
-                to_pdf(_chapter_pages(path), cast(BinaryIO, dst))
-        else:
-            folder = names.claim(_chapter_stem(meta), "")
-            in_folder = _UniqueNames()
-            with zipfile.ZipFile(path) as chapter:
-                for item in _image_entries(chapter):
-                    stem, dot, ext = safe_name(PurePosixPath(item.filename).name).rpartition(".")
-                    name = in_folder.claim(stem, dot + ext) if dot else in_folder.claim(ext, "")
-                    info = _entry(f"{folder}/{name}", item.file_size)
-                    with chapter.open(item) as src, zf.open(info, "w") as dst:
-                        shutil.copyfileobj(src, dst, _COPY_BUFFER)
+        _add_chapter(zf, names, meta, path, fmt)
+
+
+def _add_chapter(
+    zf: zipfile.ZipFile, names: _UniqueNames, meta: ChapterMeta, path: Path, fmt: str
+) -> None:
+    if fmt == "cbz":
+        info = _entry(names.claim(_chapter_stem(meta), ".cbz"), path.stat().st_size)
+        with path.open("rb") as src, zf.open(info, "w") as dst:
+            shutil.copyfileobj(src, dst, _COPY_BUFFER)
+    elif fmt == "pdf":
+        info = _entry(names.claim(_chapter_stem(meta), ".pdf"), 0)
+        with zf.open(info, "w", force_zip64=True) as dst:
+            to_pdf(_chapter_pages(path), cast(BinaryIO, dst))
+    else:
+        folder = names.claim(_chapter_stem(meta), "")
+        in_folder = _UniqueNames()
+        with zipfile.ZipFile(path) as chapter:
+            for item in _image_entries(chapter):
+                stem, dot, ext = safe_name(PurePosixPath(item.filename).name).rpartition(".")
+                name = in_folder.claim(stem, dot + ext) if dot else in_folder.claim(ext, "")
+                info = _entry(f"{folder}/{name}", item.file_size)
+                with chapter.open(item) as src, zf.open(info, "w") as dst:
+                    shutil.copyfileobj(src, dst, _COPY_BUFFER)
+
+
+class ArchiveBuilder:
+    """The job's ZIP of several chapters (what `assemble` makes), built while the job runs.
+
+    The pipeline adds each chapter as soon as it and every chapter before it have ended, so the
+    copying, and the writing back to disk, overlap the downloads instead of following them.
+    `finish()` publishes the ZIP at `dest`; `abort()` deletes it.
+    """
+
+    def __init__(self, dest: Path, fmt: str) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}")
+        self.dest = dest
+        self.fmt = fmt
+        self.chapters = 0
+        self._names = _UniqueNames()
+        self._done = False
+        self._out, self._temp = _create_temp(dest)
+        try:
+            self._zip = zipfile.ZipFile(self._out, "w", zipfile.ZIP_STORED, allowZip64=True)
+        except BaseException:
+            self._out.close()
+            self._temp.unlink(missing_ok=True)
+            raise
+
+    def add(self, meta: ChapterMeta, path: Path) -> None:
+        """Append the next finished chapter and push it to disk, so `finish` has little to sync."""
+        if self._done:
+            raise RuntimeError("archive builder is closed")
+        _add_chapter(self._zip, self._names, meta, path, self.fmt)
+        self.chapters += 1
+        self._out.flush()
+        os.fdatasync(self._out.fileno())
+
+    def finish(self) -> Path:
+        if self._done:
+            raise RuntimeError("archive builder is closed")
+        if not self.chapters:
+            self.abort()
+            raise ValueError("nothing to assemble")
+        try:
+            self._zip.close()
+            _publish(self._out, self._temp, self.dest)
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+        return self.dest
+
+    def abort(self) -> None:
+        """Close and delete the temporary file; safe to call more than once."""
+        if self._done:
+            return
+        self._done = True
+        with suppress(OSError, ValueError):
+            self._zip.close()
+        self._out.close()
+        self._temp.unlink(missing_ok=True)
 
 
 def _chapter_pages(path: Path) -> Iterator[PageImage]:

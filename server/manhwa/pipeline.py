@@ -20,7 +20,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from .archive import ChapterWriter, assemble
+from .archive import ArchiveBuilder, ChapterWriter, assemble
 from .config import Settings
 from .consumet import ConsumetClient
 from .errors import AppError, ImageFetchError, UpstreamError
@@ -51,6 +51,7 @@ class ChapterResult:
     path: Path | None = None
     pages: int = 0
     reason: str | None = None
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -142,10 +143,21 @@ class Downloader:
         self.progress = Progress(total_chapters=len(job.chapter_ids))
         self.failed: list[dict[str, str]] = []
         self.info: MangaInfo | None = None
+        self.builder: ArchiveBuilder | None = None
         self._flushed_at = float("-inf")
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            if self.builder is not None:
+                self.builder.abort()  # deletes a half-built archive; a no-op once published
+
+    async def _run(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
+        # A worker killed mid-job leaves its half-built archive; this delivery builds a new one.
+        for stale in self.settings.download_dir.glob(f".tmp-{self.job.task_id}.*"):
+            stale.unlink(missing_ok=True)
         async with (
             ConsumetClient(
                 self.settings.mangapi_url,
@@ -164,6 +176,9 @@ class Downloader:
             ]
             for result in results:
                 result.title = result.meta.title
+            if len(results) > 1 or self.job.layout != "auto":
+                dest = archive_path(self.settings, self.job.task_id, "zip")
+                self.builder = ArchiveBuilder(dest, self.job.format)
             limit = asyncio.Semaphore(CHAPTERS_AT_ONCE)
             referer = info.headers.get("Referer") if info else None
 
@@ -175,9 +190,23 @@ class Downloader:
                 async with asyncio.TaskGroup() as group:
                     for result in results:
                         group.create_task(one(result))
+                    if self.builder is not None:
+                        group.create_task(self._assemble_as_ready(results, self.builder))
             except ExceptionGroup as group_error:  # one chapter hit disk full, say: stop all
                 raise group_error.exceptions[0] from None
         await self._finish(results)
+
+    async def _assemble_as_ready(
+        self, results: list[ChapterResult], builder: ArchiveBuilder
+    ) -> None:
+        """Add each finished chapter to the job's ZIP once every chapter before it has ended.
+
+        The copying then overlaps the downloads: at the end only the last chapter is left.
+        """
+        for result in results:
+            await result.ended.wait()
+            if result.path is not None:
+                await asyncio.to_thread(builder.add, result.meta, result.path)
 
     async def _info(self, consumet: ConsumetClient) -> MangaInfo | None:
         if not self.job.series_id:
@@ -277,6 +306,7 @@ class Downloader:
         return chapter.pages if chapter and chapter.pages else None
 
     async def _chapter_ended(self, result: ChapterResult) -> None:
+        result.ended.set()
         self.progress.ended_chapters += 1
         if result.path is not None:
             self.progress.done_chapters += 1
@@ -341,7 +371,10 @@ class Downloader:
         ext = _ext(fmt, layout, len(done))
         dest = archive_path(self.settings, self.job.task_id, ext)
         chapters = [(r.meta, r.path) for r in done if r.path is not None]
-        await asyncio.to_thread(assemble, chapters, fmt, dest, layout)
+        if self.builder is not None and self.builder.dest == dest:
+            await asyncio.to_thread(self.builder.finish)
+        else:  # one chapter of several made it: the download is that chapter's own file
+            await asyncio.to_thread(assemble, chapters, fmt, dest, layout)
         size = dest.stat().st_size
         now = time.time()
         summary = f"Done: {len(done)} of {len(results)} chapters, {self.progress.pages_done} pages"

@@ -14,6 +14,7 @@ import xmlschema
 from PIL import Image, PdfParser
 
 from manhwa.archive import (
+    ArchiveBuilder,
     ChapterWriter,
     IncompleteChapter,
     assemble,
@@ -473,3 +474,38 @@ def test_unknown_format_or_layout_is_refused(
 def test_nothing_to_assemble_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         assemble([], "cbz", tmp_path / "x")
+
+
+# --- the archive built while the job runs ----------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["cbz", "zip", "pdf"])
+def test_builder_makes_the_same_bytes_as_assemble(
+    tmp_path: Path, chapters: list[tuple[ChapterMeta, Path]], fmt: str
+) -> None:
+    built = tmp_path / "built" / "job.zip"
+    built.parent.mkdir()
+    builder = ArchiveBuilder(built, fmt)
+    for meta, path in chapters:
+        builder.add(meta, path)
+    assert leftovers(built.parent) != []  # nothing at `built` until finish
+    assert not built.exists()
+    assert builder.finish() == built
+    expected = tmp_path / "expected.zip"
+    assemble(chapters, fmt, expected)
+    assert built.read_bytes() == expected.read_bytes()
+    assert leftovers(built.parent) == []
+
+
+def test_aborted_builder_leaves_nothing(
+    tmp_path: Path, chapters: list[tuple[ChapterMeta, Path]]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    builder = ArchiveBuilder(out / "job.zip", "cbz")
+    builder.add(*chapters[0])
+    builder.abort()
+    builder.abort()
+    assert list(out.iterdir()) == []
+    with pytest.raises(RuntimeError):
+        builder.add(*chapters[1])

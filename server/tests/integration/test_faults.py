@@ -69,6 +69,23 @@ def test_404_page_is_not_retried_and_fails_only_its_chapter(
     assert images == source_pages(source, "mangadex", good["id"])
 
 
+def test_one_chapter_left_of_several_is_that_chapters_own_cbz(
+    stack: Stack, source: DemoSource
+) -> None:
+    """The ZIP built while chapters finish is dropped when only one chapter makes it."""
+    good, bad = chapters_with_pages(stack)[:2]
+    path = _page_paths(source, bad["id"])[0]
+    source.faults(rules=[{"match": path, "action": "status", "status": 404}])
+    job = request(stack, [good["id"], bad["id"]], title="one left")
+    final = wait_final(stack, job["task_id"])
+    assert final["state"] == "SUCCESS"
+    assert final["done_chapters"] == 1
+    assert final["file_name"].endswith(".cbz")
+    assert not list(stack.download_dir.glob(f".tmp-{job['task_id']}*"))
+    _, images, _ = cbz_pages(download(stack, job["task_id"])[1])
+    assert images == source_pages(source, "mangadex", good["id"])
+
+
 @pytest.mark.parametrize(
     ("action", "reason"), [("truncate", ""), ("not_image", "not an image"), ("huge", "large")]
 )
