@@ -51,6 +51,12 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, scenarios.Options
     )
     parser.add_argument("--memory-large", type=_series, help="large archive (50x40_500)")
     parser.add_argument("--memory-small", type=_series, help="small archive (2x20_500)")
+    parser.add_argument(
+        "--also-per-host",
+        type=int,
+        default=16,
+        help="repeat the throughput run with this MAX_PER_HOST (0: don't)",
+    )
     parser.add_argument("--clients", type=int, default=200, help="concurrent API clients")
     parser.add_argument("--load-seconds", type=float, help="length of each load run")
     parser.add_argument(
@@ -89,6 +95,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, scenarios.Options
         poll_interval=args.poll_interval,
         api_workers=args.api_workers,
         scaling_jobs=args.scaling_jobs,
+        also_per_host=args.also_per_host,
         settings=settings,
     )
     return args, opts

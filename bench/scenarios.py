@@ -11,7 +11,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psutil
@@ -40,6 +40,7 @@ class Options:
     poll_interval: float = 1.0
     api_workers: int = 1
     scaling_jobs: int = 2
+    also_per_host: int = 16  # a second throughput run with this MAX_PER_HOST (0: none)
     settings: dict[str, str] = field(default_factory=dict)
 
 
@@ -74,30 +75,50 @@ def _bound(series: Series, streams: int, latency_ms: int, nbytes: int, rate: flo
 
 
 def throughput(stack: Stack, opts: Options) -> dict[str, Any]:
-    """One job of C×P pages through the API, against the bound the network sets."""
+    """One job of C×P pages through the API, against the bound the network sets.
+
+    Then the same with `also_per_host` streams per host, to show the lever the bound depends on.
+    """
     series = opts.series
     _start(stack, opts, opts.concurrency)
     stack.faults(latency_ms=0)
-    sizes = warm_up(stack.source_url, series)
-    nbytes = total_bytes(series, sizes)
+    nbytes = total_bytes(series, warm_up(stack.source_url, series))
     rate = loopback_rate(stack.source_port, series, opts.per_host, min(400, series.images))
+    result = _throughput_run(stack, opts, opts.per_host, nbytes, rate)
+    if opts.also_per_host and opts.also_per_host != opts.per_host:
+        lever = {**opts.settings, "MAX_PER_HOST": str(opts.also_per_host)}
+        _start(stack, replace(opts, settings=lever), opts.concurrency)
+        stack.faults(latency_ms=0)
+        warm_up(stack.source_url, series)
+        result["lever"] = _throughput_run(stack, opts, opts.also_per_host, nbytes, rate)
+    return {**result, "_rate": rate, "_bytes": nbytes}
+
+
+def _throughput_run(
+    stack: Stack, opts: Options, per_host: int, nbytes: int, rate: float
+) -> dict[str, Any]:
+    series = opts.series
     stack.faults(latency_ms=opts.latency_ms)
-    floor = network_floor(stack.source_port, series, opts.per_host)
+    floor = network_floor(stack.source_port, series, per_host)
     assert stack.worker is not None
     cpu_before = _cpu_seconds(stack.worker.pid)
     hits_before = stack.source_hits()
-    wall, runs = run_jobs(stack.api_url, stack.download_dir, series, [series.chapter_ids()], "tp")
+    wall, runs = run_jobs(
+        stack.api_url, stack.download_dir, series, [series.chapter_ids()], f"tp {per_host}"
+    )
     cpu = _cpu_seconds(stack.worker.pid) - cpu_before
     check_archive(runs[0], series.chapters)
-    bound = _bound(series, opts.per_host, opts.latency_ms, nbytes, rate)
+    if runs[0].path is not None:
+        runs[0].path.unlink(missing_ok=True)
+    bound = _bound(series, per_host, opts.latency_ms, nbytes, rate)
     return {
         "series": series.series_id,
         "images": series.images,
         "megabytes": round(nbytes / MB, 1),
         "latency_ms": opts.latency_ms,
-        "max_per_host": opts.per_host,
+        "max_per_host": per_host,
         "loopback_mb_s": round(rate / MB, 1),
-        "bound_latency_s": round(_bound(series, opts.per_host, opts.latency_ms, 0, rate), 3),
+        "bound_latency_s": round(_bound(series, per_host, opts.latency_ms, 0, rate), 3),
         "bound_transfer_s": round(nbytes / rate, 3),
         "bound_s": round(bound, 3),
         "seconds": round(wall, 3),
@@ -110,8 +131,6 @@ def throughput(stack: Stack, opts: Options) -> dict[str, Any]:
         "worker_cpu_s": round(cpu, 2),
         "worker_cpu_ms_per_image": round(1000 * cpu / series.images, 2),
         "source_requests": stack.source_hits() - hits_before,
-        "_rate": rate,
-        "_bytes": nbytes,
     }
 
 
