@@ -52,31 +52,45 @@ async def _queues(services: ServicesDep) -> dict[str, int | None]:
 
 
 class _WorkerProbe:
-    """One Celery ping at a time, its answer shared for `FRESH_SECONDS`.
+    """One Celery ping at a time, its answer shared.
 
-    A ping blocks a thread for its whole timeout, and concurrent pings from many threads wedge
-    kombu's connections (50 concurrent health checks left the API unable to enqueue anything).
-    Callers arriving during a ping wait for it and share its answer.
+    A ping blocks a thread for its whole timeout (1 s), and concurrent pings from many threads
+    wedge kombu's connections (50 concurrent health checks left the API unable to enqueue
+    anything). An answer younger than FRESH_SECONDS is reused; one younger than STALE_SECONDS is
+    served at once while a single ping refreshes it in the background; an older one (or none)
+    is waited for, every caller sharing the same ping.
     """
 
     FRESH_SECONDS = 1.0
+    STALE_SECONDS = 10.0
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._at = float("-inf")
         self._answer: int | str = 0
+        self._refresh: asyncio.Task[None] | None = None
 
     async def count(self, celery: Celery) -> int | str:
+        age = time.monotonic() - self._at
+        if age < self.FRESH_SECONDS:
+            return self._answer
+        if age < self.STALE_SECONDS:
+            if self._refresh is None or self._refresh.done():
+                self._refresh = asyncio.create_task(self._ping(celery))
+            return self._answer
+        await self._ping(celery)
+        return self._answer
+
+    async def _ping(self, celery: Celery) -> None:
         async with self._lock:
             if time.monotonic() - self._at < self.FRESH_SECONDS:
-                return self._answer
+                return  # another caller just pinged
             try:
                 replies = await run_in_threadpool(celery.control.ping, timeout=1.0)
                 self._answer = len(replies or [])
             except Exception as exc:
                 self._answer = f"error: {type(exc).__name__}"
             self._at = time.monotonic()
-            return self._answer
 
 
 _probes: weakref.WeakKeyDictionary[Celery, _WorkerProbe] = weakref.WeakKeyDictionary()
