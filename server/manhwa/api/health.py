@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 
-from celery import Celery
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -51,14 +51,15 @@ async def _queues(services: ServicesDep) -> dict[str, int | None]:
     return out
 
 
-class _WorkerProbe:
-    """One Celery ping at a time, its answer shared.
+class _SharedAnswer:
+    """One probe at a time, its answer shared between concurrent health checks.
 
-    A ping blocks a thread for its whole timeout (1 s), and concurrent pings from many threads
-    wedge kombu's connections (50 concurrent health checks left the API unable to enqueue
-    anything). An answer younger than FRESH_SECONDS is reused; one younger than STALE_SECONDS is
-    served at once while a single ping refreshes it in the background; an older one (or none)
-    is waited for, every caller sharing the same ping.
+    The worker probe is a Celery ping that blocks a thread for its whole timeout (1 s), and
+    concurrent pings from many threads wedge kombu's connections (50 concurrent health checks
+    left the API unable to enqueue anything); the Consumet probe is a request upstream, which
+    health checks should not multiply. An answer younger than FRESH_SECONDS is reused; one
+    younger than STALE_SECONDS is served at once while one probe refreshes it in the
+    background; an older one (or none) is waited for, every caller sharing the same probe.
     """
 
     FRESH_SECONDS = 1.0
@@ -70,45 +71,55 @@ class _WorkerProbe:
         self._answer: int | str = 0
         self._refresh: asyncio.Task[None] | None = None
 
-    async def count(self, celery: Celery) -> int | str:
+    async def get(self, probe: Callable[[], Awaitable[int | str]]) -> int | str:
         age = time.monotonic() - self._at
         if age < self.FRESH_SECONDS:
             return self._answer
         if age < self.STALE_SECONDS:
             if self._refresh is None or self._refresh.done():
-                self._refresh = asyncio.create_task(self._ping(celery))
+                self._refresh = asyncio.create_task(self._probe(probe))
             return self._answer
-        await self._ping(celery)
+        await self._probe(probe)
         return self._answer
 
-    async def _ping(self, celery: Celery) -> None:
+    async def _probe(self, probe: Callable[[], Awaitable[int | str]]) -> None:
         async with self._lock:
             if time.monotonic() - self._at < self.FRESH_SECONDS:
-                return  # another caller just pinged
-            try:
-                replies = await run_in_threadpool(celery.control.ping, timeout=1.0)
-                self._answer = len(replies or [])
-            except Exception as exc:
-                self._answer = f"error: {type(exc).__name__}"
+                return  # another caller just probed
+            self._answer = await probe()
             self._at = time.monotonic()
 
 
-_probes: weakref.WeakKeyDictionary[Celery, _WorkerProbe] = weakref.WeakKeyDictionary()
+_answers: weakref.WeakKeyDictionary[object, _SharedAnswer] = weakref.WeakKeyDictionary()
+
+
+def _shared(target: object) -> _SharedAnswer:
+    answer = _answers.get(target)
+    if answer is None:
+        answer = _answers[target] = _SharedAnswer()
+    return answer
 
 
 async def _workers(services: ServicesDep) -> int | str:
-    probe = _probes.get(services.celery)
-    if probe is None:
-        probe = _probes[services.celery] = _WorkerProbe()
-    return await probe.count(services.celery)
+    async def ping() -> int | str:
+        try:
+            replies = await run_in_threadpool(services.celery.control.ping, timeout=1.0)
+        except Exception as exc:
+            return f"error: {type(exc).__name__}"
+        return len(replies or [])
+
+    return await _shared(services.celery).get(ping)
 
 
 async def _consumet(services: ServicesDep) -> str:
-    try:
-        await services.consumet.ping()
-        return "ok"
-    except UpstreamError as exc:
-        return f"error: {exc.detail}"
+    async def ping() -> str:
+        try:
+            await services.consumet.ping()
+            return "ok"
+        except UpstreamError as exc:
+            return f"error: {exc.detail}"
+
+    return str(await _shared(services.consumet).get(ping))
 
 
 @router.get("/health", responses={503: {"model": Health}})
