@@ -107,8 +107,10 @@ def queued_downloads() -> int:
     """Messages waiting in the downloads queue (not those workers have taken); -1 if unknown."""
     try:
         with app.connection_for_read() as conn:
-            channel: Any = conn.default_channel
-            return int(channel.queue_declare(queue="downloads", passive=True).message_count)
+            # Declared as the workers declare it (a no-op then): a passive declare of an empty
+            # Redis queue says NOT_FOUND, its list being gone.
+            queue: Any = app.amqp.queues["downloads"].bind(conn.default_channel)
+            return int(queue.queue_declare().message_count)
     except Exception as exc:  # the broker is away or the queue not declared yet: wait
         log.warning("cannot count the downloads queue: %s", exc)
         return -1
