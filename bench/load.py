@@ -28,19 +28,19 @@ class LoadResult:
     clients: int
     seconds: float
     requests: int
-    errors: int
+    errors: int  # a wrong status, a broken connection, or no answer within 10 s of the window
     rps: float
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
+    p50_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float | None:
     if not values:
-        return float("nan")
+        return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -53,7 +53,12 @@ class _Window:
         self.start, self.end = now + warmup, now + warmup + duration
         self.latencies: list[float] = []
         self.errors = 0
+        self.started = 0
         self.counter = 0
+
+    def begin(self, started: float) -> None:
+        if self.start <= started < self.end:
+            self.started += 1
 
     def record(self, started: float, elapsed: float, ok: bool) -> None:
         if self.start <= started < self.end:
@@ -64,23 +69,29 @@ class _Window:
 
     def result(self, name: str, clients: int) -> LoadResult:
         duration = self.end - self.start
-        done = len(self.latencies) + self.errors
+        answered = len(self.latencies)
+        unanswered = max(0, self.started - answered - self.errors)
+
+        def ms(value: float | None) -> float | None:
+            return None if value is None else round(1000 * value, 2)
+
         return LoadResult(
             name=name,
             clients=clients,
             seconds=round(duration, 2),
-            requests=done,
-            errors=self.errors,
-            rps=round(done / duration, 1),
-            p50_ms=round(1000 * percentile(self.latencies, 0.50), 2),
-            p99_ms=round(1000 * percentile(self.latencies, 0.99), 2),
-            max_ms=round(1000 * max(self.latencies, default=float("nan")), 2),
+            requests=self.started,
+            errors=self.errors + unanswered,
+            rps=round(answered / duration, 1),
+            p50_ms=ms(percentile(self.latencies, 0.50)),
+            p99_ms=ms(percentile(self.latencies, 0.99)),
+            max_ms=ms(max(self.latencies, default=None)),
         )
 
 
 async def _one(conn: Connection, request: Request, window: _Window, ok_status: int) -> None:
     method, path, headers, body = request
     started = time.perf_counter()
+    window.begin(started)
     try:
         status, _ = await conn.request(method, path, headers, body)
         ok = status == ok_status

@@ -112,7 +112,7 @@ def table(results: dict[str, Any]) -> str:
         for r in api["results"]:
             goal = ""
             if r["name"].startswith("status"):
-                ok = r["p99_ms"] < GOALS["status_p99"]
+                ok = r["p99_ms"] is not None and r["p99_ms"] < GOALS["status_p99"]
                 goal = f"p99 < {GOALS['status_p99']:g} ms {_mark(ok)}"
             errors = f", {r['errors']} errors" if r["errors"] else ""
             _row(
