@@ -25,9 +25,13 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def is_public(address: IPAddress) -> bool:
-    """True for globally routable unicast addresses only."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """True for globally routable unicast addresses only.
+
+    An IPv6 address carrying an IPv4 one (mapped `::ffff:a.b.c.d`, 6to4 `2002:AABB:CCDD::`)
+    is judged by the IPv4 address it leads to: Python calls `2002:7f00:1::` global.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        address = address.ipv4_mapped or address.sixtofour or address
     return address.is_global and not (
         address.is_multicast or address.is_unspecified or address.is_reserved
     )
