@@ -110,6 +110,8 @@ def _ascii_fallback(name: str) -> str:
         if not unicodedata.combining(c) and c not in '"\\':  # '"' or '\\' would end the string
             chars.append(c if " " <= c <= "~" else "_")
     text = re.sub(r"_{2,}", "_", "".join(chars)).strip()
+    # NFKD spells "…" as "...": no dot runs, and no leading dot (a hidden file when saved).
+    text = re.sub(r"\.{2,}", ".", text).lstrip(". ")
     stem, dot, ext = text.rpartition(".")
     if not dot:
         stem, ext = text, ""

@@ -233,3 +233,10 @@ def test_content_disposition_all_non_ascii_keeps_the_extension() -> None:
     plain, exact = parse_disposition(content_disposition("漫画.cbz"))
     assert plain == "download.cbz"
     assert exact == "漫画.cbz"
+
+
+def test_content_disposition_ascii_name_has_no_leading_or_doubled_dots() -> None:
+    # safe_name turns ".." into "…", which NFKD spells "..." again in the ASCII fallback.
+    plain, exact = parse_disposition(content_disposition("…-…-etc-passwd - Ch. 001.zip"))
+    assert plain == "-.-etc-passwd - Ch. 001.zip"
+    assert exact == "…-…-etc-passwd - Ch. 001.zip"
