@@ -87,7 +87,14 @@ def test_one_chapter_left_of_several_is_that_chapters_own_cbz(
 
 
 @pytest.mark.parametrize(
-    ("action", "reason"), [("truncate", ""), ("not_image", "not an image"), ("huge", "large")]
+    ("action", "reason"),
+    [
+        ("truncate", ""),
+        ("not_image", "not an image"),
+        ("huge", "large"),
+        ("endless", "image larger than 32 MiB"),  # streams until the cap
+        ("oversize", "image larger than 32 MiB"),  # declares 2 GiB
+    ],
 )
 def test_bad_bodies_are_rejected(
     stack: Stack, source: DemoSource, action: str, reason: str
