@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import struct
+import zipfile
 import zlib
 
 import pytest
@@ -316,3 +317,27 @@ def test_pdf_embeds_jpeg_bytes_unchanged() -> None:
 def test_pdf_of_no_pages_is_an_error() -> None:
     with pytest.raises(ValueError):
         to_pdf([], io.BytesIO())
+
+
+def test_jpeg_with_script_in_a_comment_segment_is_rejected() -> None:
+    # A JPEG/HTML polyglot: valid image, markup in a COM segment for a browser that sniffs.
+    data = make("JPEG")
+    comment = b"<script>alert(1)</script>"
+    segment = b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment
+    assert check_image(data, 0, MAX_PIXELS).format == "JPEG"
+    assert reject_reason(data[:2] + segment + data[2:]) == "not an image: contains HTML"
+
+
+def test_gif_with_html_in_a_comment_extension_is_rejected() -> None:
+    data = make("GIF", (4, 4))
+    comment = b"<html><body>hi</body></html>"
+    extension = b"\x21\xfe" + bytes([len(comment)]) + comment + b"\x00"
+    screen = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+    assert reject_reason(data[:screen] + extension + data[screen:]) == "not an image: contains HTML"
+
+
+def test_gifar_style_archive_after_the_trailer_is_rejected() -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("Evil.class", b"\xca\xfe\xba\xbe")
+    assert reject_reason(make("GIF") + archive.getvalue()) == "not an image: data after GIF end"
