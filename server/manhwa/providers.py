@@ -37,7 +37,7 @@ _ALIASES = {"mangareader": "managreader"}
 def resolve_provider(value: str | int) -> Provider:
     """A provider by name (case-insensitive) or by its index, as the original client sent it."""
     text = str(value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() is true, int("²") fails
         index = int(text)
         if 0 <= index < len(PROVIDERS):
             return PROVIDERS[index]

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from manhwa.consumet import chapter_number, sort_newest_first, usable_referer
+from manhwa.errors import NotFound
 from manhwa.models import Chapter
 from manhwa.providers import resolve_provider
 
@@ -65,3 +66,9 @@ def test_contract_fixtures_parse_into_our_models() -> None:
 )
 def test_providers_by_name_or_index(given: str | int, name: str) -> None:
     assert resolve_provider(given).name == name
+
+
+@pytest.mark.parametrize("given", ["²", "٣", "1²", "१", "⑤"])
+def test_non_ascii_digits_are_not_source_indexes(given: str) -> None:
+    with pytest.raises(NotFound, match="unknown source"):
+        resolve_provider(given)
