@@ -6,6 +6,7 @@ AppError (500)
 ├── Conflict (409)              file not ready, nothing to retry
 ├── Gone (410)                  file expired or deleted
 ├── Forbidden (403)             bad image token, refused image target
+├── PayloadTooLarge (413)       a request body over the API's cap
 └── UpstreamError (502)         Consumet or an image host failed
     ├── UpstreamUnreachable     connect error, timeout
     ├── UpstreamStatus          4xx/5xx from upstream (status kept)
@@ -44,6 +45,10 @@ class Gone(AppError):
 
 class Forbidden(AppError):
     status_code = 403
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
 
 
 class UpstreamError(AppError):

@@ -16,6 +16,7 @@ from . import __version__
 from .api import catalog, downloads, health, images
 from .api import errors as api_errors
 from .api.deps import Services
+from .api.limits import BodyLimit
 from .config import Settings, get_settings
 from .consumet import ConsumetClient
 from .errors import NotFound
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api_errors.install(app)
+    app.add_middleware(BodyLimit)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -78,7 +78,7 @@ async def _read_request(request: Request) -> dict[str, Any]:
     if "json" in content_type:
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested 100000 deep, say
             raise BadRequest("body is not valid JSON") from None
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")
@@ -114,9 +114,10 @@ def _validate(data: dict[str, Any], services: Services) -> JobSpec:
     except NotFound as exc:
         raise BadRequest(exc.detail) from None
     limit = services.settings.max_chapters_per_job
-    ids = list(dict.fromkeys(check_id(i) for i in req.ids))
-    if len(ids) > limit:
+    ids = list(dict.fromkeys(req.ids))
+    if len(ids) > limit:  # counted before each id is checked: a huge list costs nothing more
         raise BadRequest(f"ids: at most {limit} chapters per download, got {len(ids)}")
+    ids = [check_id(i) for i in ids]
     return JobSpec(
         source=provider.name,
         ids=tuple(ids),

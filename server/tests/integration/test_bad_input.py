@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -76,3 +78,54 @@ def test_upstream_failure_is_502_not_404(stack: Stack) -> None:
     answer = httpx.get(f"{stack.url}/api/manga/mangahere/info", params={"id": "no_such_series"})
     assert answer.status_code == 502
     assert "500" in answer.json()["detail"]
+
+
+def _json_detail(answer: httpx.Response, status: int) -> str:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    body = answer.json()
+    assert set(body) == {"detail"}
+    return str(body["detail"])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"ids": ["\xff\xfe"]}', b"\x00" * 64, b'{"a": 1}' * 3],
+    ids=["nested-100000-deep", "invalid-utf8", "nul-bytes", "trailing-data"],
+)
+def test_malformed_json_bodies_are_422_not_500(stack: Stack, content: bytes) -> None:
+    answer = httpx.post(
+        f"{stack.url}/api/download", content=content, headers={"content-type": "application/json"}
+    )
+    assert _json_detail(answer, 422) == "body is not valid JSON"
+
+
+def test_bodies_over_the_cap_are_413_declared_or_chunked(stack: Stack) -> None:
+    big = b'{"source": "mangadex", "ids": ["' + b"a" * (2 * 1024 * 1024) + b'"]}'
+    url = f"{stack.url}/api/download"
+    headers = {"content-type": "application/json"}
+    assert "larger than" in _json_detail(httpx.post(url, content=big, headers=headers), 413)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the cap is counted while reading
+        for start in range(0, len(big), 65536):
+            yield big[start : start + 65536]
+
+    answer = httpx.post(url, content=chunks(), headers=headers)
+    assert "larger than" in _json_detail(answer, 413)
+
+
+def test_many_ids_are_counted_before_they_are_checked(stack: Stack) -> None:
+    ids = [f"i{n}" for n in range(90_000)]  # just under the body cap
+    started = time.monotonic()
+    answer = httpx.post(f"{stack.url}/api/download", json={"source": "mangadex", "ids": ids})
+    assert "at most 500 chapters" in _json_detail(answer, 422)
+    assert time.monotonic() - started < 5
+
+
+def test_wrong_methods_are_405_with_a_detail(stack: Stack) -> None:
+    for method, path in [
+        ("PUT", "/api/download"),
+        ("PATCH", "/api/sources"),
+        ("POST", "/api/health"),
+    ]:
+        _json_detail(httpx.request(method, stack.url + path), 405)
