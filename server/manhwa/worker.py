@@ -27,9 +27,11 @@ def make_celery(settings: Settings) -> Celery:
         broker_url=settings.broker_url,
         result_backend=settings.celery_result_backend or settings.broker_url,
         task_ignore_result=True,
+        # JSON only, everywhere: a pickle on the broker would run code in every worker.
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
+        result_accept_content=["json"],
         event_serializer="json",
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -56,7 +58,10 @@ def make_celery(settings: Settings) -> Celery:
         beat_schedule={
             "sweep": {"task": "cleanup.sweep", "schedule": float(settings.sweep_interval_seconds)}
         },
-        beat_schedule_filename=str(settings.download_dir / ".celerybeat-schedule"),
+        # In memory: the default scheduler keeps its state in a shelve (pickle) file, which in
+        # the download folder (often shared with Komga/Kavita) anyone who can write there could
+        # turn into code run by the worker. One fixed interval needs no persistence.
+        beat_scheduler="celery.beat:Scheduler",
     )
     return app
 
