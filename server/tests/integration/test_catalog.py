@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
+import time
 from collections.abc import Callable
 
 import httpx
 import pytest
+import redis
 from PIL import Image
+
+from manhwa.tokens import sign
 
 from ..stack import DemoSource, Stack, free_port
 from .helpers import TOWER, chapters_with_pages, info, source_pages
@@ -106,3 +111,20 @@ def test_health_names_an_unreachable_consumet(
 def test_spa_fallback_and_openapi(stack: Stack) -> None:
     assert httpx.get(f"{stack.url}/series/mangadex/abc").status_code == 200
     assert "/api/download" in httpx.get(f"{stack.url}/openapi.json").json()["paths"]
+
+
+def test_proxy_refuses_tokens_signed_elsewhere_or_expired(stack: Stack, source: DemoSource) -> None:
+    chapter = chapters_with_pages(stack)[0]
+    image = httpx.get(f"{source.url}/manga/mangadex/read/{chapter['id']}").json()[0]["img"]
+    store = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    key = bytes.fromhex(store.get("manhwa:secret:image-token") or "")
+    store.close()
+    assert httpx.get(f"{stack.url}/api/image/{sign(key, image, None)}").status_code == 200
+    cases = {
+        "another key": sign(os.urandom(32), image, None),
+        "expired": sign(key, image, None, now=time.time() - 7 * 3600),
+    }
+    for what, token in cases.items():
+        answer = httpx.get(f"{stack.url}/api/image/{token}")
+        assert answer.status_code == 403, what
+        assert answer.json()["detail"].startswith("image token"), what
