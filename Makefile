@@ -36,10 +36,10 @@ browser:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
 lint: $(STAMP)
-	cd server && ../$(BIN)/ruff check . && ../$(BIN)/ruff format --check .
+	cd server && ../$(BIN)/ruff check . ../bench && ../$(BIN)/ruff format --check . ../bench
 
 typecheck: $(STAMP)
-	cd server && ../$(BIN)/mypy
+	cd server && ../$(BIN)/mypy && ../$(BIN)/mypy ../bench
 
 test-client: $(CLIENT_STAMP)
 	cd client && npm run typecheck && npm run lint && npm test
