@@ -193,7 +193,7 @@ class ConsumetClient:
             raise UpstreamUnreachable(f"Consumet unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 400:
             message = _upstream_message(response)
-            retry_after = _retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
             raise UpstreamStatus(
                 f"Consumet answered {response.status_code}{': ' + message if message else ''}",
                 response.status_code,
@@ -341,7 +341,8 @@ def _upstream_message(response: httpx.Response) -> str:
     return ""
 
 
-def _retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (the delta form; an HTTP date counts as absent)."""
     if not value:
         return None
     try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from .config import Settings
-from .consumet import USER_AGENT
+from .consumet import USER_AGENT, parse_retry_after
 from .errors import ImageFetchError, TargetRefused
 from .guard import AddressPolicy, GuardedTransport
 from .images import ImageRejected, check_image
@@ -131,7 +131,7 @@ class ImageFetcher:
             status = response.status_code
             if status in RETRY_STATUSES:
                 raise _Retryable(
-                    f"HTTP {status}", _retry_after(response.headers.get("retry-after"))
+                    f"HTTP {status}", parse_retry_after(response.headers.get("retry-after"))
                 )
             if status in (401, 403):
                 raise _Forbidden(f"HTTP {status} (forbidden)")
@@ -156,12 +156,3 @@ class _Forbidden(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
