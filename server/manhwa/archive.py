@@ -41,7 +41,45 @@ class IncompleteChapter(Exception):
     """`finish()` was called before every page was added: a chapter is never written short."""
 
 
-class ChapterWriter:
+class _StagedZip:
+    """A ZIP written to a temporary file beside its destination and renamed into place only
+    when complete, so a reader never sees a half-written archive."""
+
+    def __init__(self, dest: Path) -> None:
+        self._done = False
+        self._file, self.temp_path = _create_temp(dest)
+        try:
+            self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
+        except BaseException:
+            self._file.close()
+            self.temp_path.unlink(missing_ok=True)
+            raise
+
+    def _check_open(self) -> None:
+        if self._done:
+            raise RuntimeError(f"{type(self).__name__} is closed")
+
+    def _publish(self, dest: Path) -> None:
+        try:
+            self._zip.close()
+            _publish(self._file, self.temp_path, dest)
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+
+    def abort(self) -> None:
+        """Close and delete the temporary file; safe to call more than once."""
+        if self._done:
+            return
+        self._done = True
+        with suppress(OSError, ValueError):
+            self._zip.close()
+        self._file.close()
+        self.temp_path.unlink(missing_ok=True)
+
+
+class ChapterWriter(_StagedZip):
     """Writes one chapter's CBZ as its pages arrive, in page order, then publishes it atomically.
 
     Use as a context manager: leaving the block without `finish()` (an exception, a cancelled
@@ -55,14 +93,7 @@ class ChapterWriter:
         self.meta = meta
         self.page_count = page_count
         self._pages: list[tuple[int, int, int]] = []
-        self._done = False
-        self._file, self.temp_path = _create_temp(final_path)
-        try:
-            self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
-        except BaseException:
-            self._file.close()
-            self.temp_path.unlink(missing_ok=True)
-            raise
+        super().__init__(final_path)
 
     @property
     def pages_written(self) -> int:
@@ -70,8 +101,7 @@ class ChapterWriter:
 
     def add(self, page: PageImage) -> None:
         """Store the next page; pages must come in order, from index 0."""
-        if self._done:
-            raise RuntimeError("chapter writer is closed")
+        self._check_open()
         expected = len(self._pages)
         if page.index != expected:
             raise ValueError(f"page {page.index} added out of order, expected page {expected}")
@@ -81,8 +111,7 @@ class ChapterWriter:
 
     def finish(self) -> Path:
         """Write ComicInfo.xml, make the file durable and move it to `final_path`."""
-        if self._done:
-            raise RuntimeError("chapter writer is closed")
+        self._check_open()
         if len(self._pages) != self.page_count:
             self.abort()
             raise IncompleteChapter(
@@ -91,23 +120,11 @@ class ChapterWriter:
         try:
             info = comicinfo_xml(self.meta, self._pages)
             self._zip.writestr(_entry(COMICINFO, len(info)), info)
-            self._zip.close()
-            _publish(self._file, self.temp_path, self.final_path)
         except BaseException:
             self.abort()
             raise
-        self._done = True
+        self._publish(self.final_path)
         return self.final_path
-
-    def abort(self) -> None:
-        """Close and delete the temporary file; safe to call more than once."""
-        if self._done:
-            return
-        self._done = True
-        with suppress(OSError, ValueError):
-            self._zip.close()
-        self._file.close()
-        self.temp_path.unlink(missing_ok=True)
 
     def __enter__(self) -> Self:
         return self
@@ -233,7 +250,7 @@ def _add_chapter(
                     shutil.copyfileobj(src, dst, _COPY_BUFFER)
 
 
-class ArchiveBuilder:
+class ArchiveBuilder(_StagedZip):
     """The job's ZIP of several chapters (what `assemble` makes), built while the job runs.
 
     The pipeline adds each chapter as soon as it and every chapter before it have ended, so the
@@ -248,48 +265,23 @@ class ArchiveBuilder:
         self.fmt = fmt
         self.chapters = 0
         self._names = _UniqueNames()
-        self._done = False
-        self._out, self._temp = _create_temp(dest)
-        try:
-            self._zip = zipfile.ZipFile(self._out, "w", zipfile.ZIP_STORED, allowZip64=True)
-        except BaseException:
-            self._out.close()
-            self._temp.unlink(missing_ok=True)
-            raise
+        super().__init__(dest)
 
     def add(self, meta: ChapterMeta, path: Path) -> None:
         """Append the next finished chapter and push it to disk, so `finish` has little to sync."""
-        if self._done:
-            raise RuntimeError("archive builder is closed")
+        self._check_open()
         _add_chapter(self._zip, self._names, meta, path, self.fmt)
         self.chapters += 1
-        self._out.flush()
-        os.fdatasync(self._out.fileno())
+        self._file.flush()
+        os.fdatasync(self._file.fileno())
 
     def finish(self) -> Path:
-        if self._done:
-            raise RuntimeError("archive builder is closed")
+        self._check_open()
         if not self.chapters:
             self.abort()
             raise ValueError("nothing to assemble")
-        try:
-            self._zip.close()
-            _publish(self._out, self._temp, self.dest)
-        except BaseException:
-            self.abort()
-            raise
-        self._done = True
+        self._publish(self.dest)
         return self.dest
-
-    def abort(self) -> None:
-        """Close and delete the temporary file; safe to call more than once."""
-        if self._done:
-            return
-        self._done = True
-        with suppress(OSError, ValueError):
-            self._zip.close()
-        self._out.close()
-        self._temp.unlink(missing_ok=True)
 
 
 def _chapter_pages(path: Path) -> Iterator[PageImage]:
