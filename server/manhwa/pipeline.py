@@ -57,7 +57,8 @@ class ChapterResult:
 
 @dataclass
 class Progress:
-    """In-memory counters of a running job, flushed to Redis after every page."""
+    """In-memory counters of a running job, flushed to Redis as pages arrive (at most every
+    PROGRESS_INTERVAL seconds) and at once when a chapter ends."""
 
     total_chapters: int
     pages_total: int = 0
