@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -22,12 +21,11 @@ from types import TracebackType
 from typing import BinaryIO, Self, cast
 
 from manhwa.images import identify_image, to_pdf
-from manhwa.models import ChapterMeta, PageImage
+from manhwa.models import FORMATS, LAYOUTS, ChapterMeta, Format, Layout, PageImage
 from manhwa.names import chapter_label, page_name, safe_name
+from manhwa.storage import create_temp, publish
 
 COMICINFO = "ComicInfo.xml"
-FORMATS = ("cbz", "zip", "pdf")
-LAYOUTS = ("auto", "per-chapter")
 
 _COPY_BUFFER = 1 << 20  # bytes held while streaming an entry or file
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -47,7 +45,7 @@ class _StagedZip:
 
     def __init__(self, dest: Path) -> None:
         self._done = False
-        self._file, self.temp_path = _create_temp(dest)
+        self._file, self.temp_path = create_temp(dest)
         try:
             self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
         except BaseException:
@@ -62,7 +60,7 @@ class _StagedZip:
     def _publish(self, dest: Path) -> None:
         try:
             self._zip.close()
-            _publish(self._file, self.temp_path, dest)
+            publish(self._file, self.temp_path, dest)
         except BaseException:
             self.abort()
             raise
@@ -179,16 +177,36 @@ def comicinfo_xml(meta: ChapterMeta, pages: Sequence[tuple[int, int, int]]) -> b
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def chapter_file_name(meta: ChapterMeta, ext: str) -> str:
-    """`Series - Ch. 012.cbz`: safe on every file system, and sorts in chapter order."""
-    return f"{_chapter_stem(meta)}.{ext}"
+def archive_ext(fmt: Format, layout: Layout, chapters: int) -> str:
+    """A job's download is one chapter's own CBZ or PDF, or else a ZIP."""
+    if chapters == 1 and layout != "per-chapter" and fmt in ("cbz", "pdf"):
+        return fmt
+    return "zip"
+
+
+def download_name(done: Sequence[tuple[int, ChapterMeta]], ext: str) -> str:
+    """`Series - Ch. 002-004.zip` from the finished chapters (position, meta) in reading order;
+    the name the browser saves, not the name on disk."""
+    (first_pos, first), (last_pos, last) = done[0], done[-1]
+    series = safe_name(first.series, max_len=100)
+    start = chapter_label(first.number, first_pos + 1)
+    if len(done) == 1:
+        return f"{series} - {start}.{ext}"
+    end = chapter_label(last.number, last_pos + 1).removeprefix("Ch. ")
+    return f"{series} - {start}-{end}.{ext}"
+
+
+def chapter_stem(meta: ChapterMeta) -> str:
+    """`Series - Ch. 012`: a chapter's entry name in a job's ZIP; safe on every file system,
+    and sorts in chapter order."""
+    return f"{safe_name(meta.series)} - {chapter_label(meta.number or None, 0)}"
 
 
 def assemble(
     chapters: Sequence[tuple[ChapterMeta, Path]],
-    fmt: str,
+    fmt: Format,
     dest: Path,
-    layout: str = "auto",
+    layout: Layout = "auto",
 ) -> Path:
     """Build the job's download from finished chapter CBZs, streaming, and publish it at `dest`.
 
@@ -203,7 +221,7 @@ def assemble(
     if not chapters:
         raise ValueError("nothing to assemble")
     single = len(chapters) == 1 and layout == "auto"
-    out, temp = _create_temp(dest)
+    out, temp = create_temp(dest)
     try:
         if fmt == "cbz" and single:
             with chapters[0][1].open("rb") as src:
@@ -213,7 +231,7 @@ def assemble(
         else:
             with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
                 _fill_zip(zf, chapters, fmt)
-        _publish(out, temp, dest)
+        publish(out, temp, dest)
     except BaseException:
         out.close()
         temp.unlink(missing_ok=True)
@@ -221,25 +239,27 @@ def assemble(
     return dest
 
 
-def _fill_zip(zf: zipfile.ZipFile, chapters: Sequence[tuple[ChapterMeta, Path]], fmt: str) -> None:
+def _fill_zip(
+    zf: zipfile.ZipFile, chapters: Sequence[tuple[ChapterMeta, Path]], fmt: Format
+) -> None:
     names = _UniqueNames()
     for meta, path in chapters:
         _add_chapter(zf, names, meta, path, fmt)
 
 
 def _add_chapter(
-    zf: zipfile.ZipFile, names: _UniqueNames, meta: ChapterMeta, path: Path, fmt: str
+    zf: zipfile.ZipFile, names: _UniqueNames, meta: ChapterMeta, path: Path, fmt: Format
 ) -> None:
     if fmt == "cbz":
-        info = _entry(names.claim(_chapter_stem(meta), ".cbz"), path.stat().st_size)
+        info = _entry(names.claim(chapter_stem(meta), ".cbz"), path.stat().st_size)
         with path.open("rb") as src, zf.open(info, "w") as dst:
             shutil.copyfileobj(src, dst, _COPY_BUFFER)
     elif fmt == "pdf":
-        info = _entry(names.claim(_chapter_stem(meta), ".pdf"), 0)
+        info = _entry(names.claim(chapter_stem(meta), ".pdf"), 0)
         with zf.open(info, "w", force_zip64=True) as dst:
             to_pdf(_chapter_pages(path), cast(BinaryIO, dst))
     else:
-        folder = names.claim(_chapter_stem(meta), "")
+        folder = names.claim(chapter_stem(meta), "")
         in_folder = _UniqueNames()
         with zipfile.ZipFile(path) as chapter:
             for item in _image_entries(chapter):
@@ -258,7 +278,7 @@ class ArchiveBuilder(_StagedZip):
     `finish()` publishes the ZIP at `dest`; `abort()` deletes it.
     """
 
-    def __init__(self, dest: Path, fmt: str) -> None:
+    def __init__(self, dest: Path, fmt: Format) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}")
         self.dest = dest
@@ -298,10 +318,6 @@ def _image_entries(chapter: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     )
 
 
-def _chapter_stem(meta: ChapterMeta) -> str:
-    return f"{safe_name(meta.series)} - {chapter_label(meta.number or None, 0)}"
-
-
 class _UniqueNames:
     """Hands out entry names once each, case-insensitively (extraction on Windows/macOS)."""
 
@@ -328,32 +344,6 @@ def _entry(name: str, size: int) -> zipfile.ZipInfo:
     info.external_attr = 0o644 << 16
     info.file_size = size  # lets zipfile pick ZIP64 up front for entries past 4 GiB
     return info
-
-
-def _create_temp(final: Path) -> tuple[BinaryIO, Path]:
-    """A new `.tmp-{stem}.*` file next to where the result goes, so `os.replace` stays atomic;
-    the stem (a job id, for a job's archive) lets the sweep tell whose leftover it is."""
-    while True:
-        path = final.parent / f".tmp-{final.stem}.{secrets.token_hex(8)}{final.suffix}"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            continue
-        return os.fdopen(fd, "wb"), path
-
-
-def _publish(file: BinaryIO, temp: Path, final: Path) -> None:
-    """Make the temp file durable, then atomically put it in place (and make that durable)."""
-    file.flush()
-    os.fsync(file.fileno())
-    file.close()
-    os.replace(temp, final)
-    with suppress(OSError):  # not every file system can fsync a directory
-        dir_fd = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def _xml_text(value: str) -> str:

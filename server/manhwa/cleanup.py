@@ -5,19 +5,17 @@ message was lost with a worker or a Redis crash."""
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from redis.asyncio import Redis
 
 from .config import Settings
 from .jobs import ACTIVE, EXPIRED, PENDING, PROGRESS, SUCCESS, JobStore
+from .storage import DownloadFolder
 
 log = logging.getLogger(__name__)
-ORPHAN_AGE_SECONDS = 3600
 
 
 @dataclass
@@ -32,17 +30,17 @@ async def delete_file(settings: Settings, job_id: str) -> str:
     redis = Redis.from_url(settings.store_url, decode_responses=True)
     try:
         store = JobStore(redis)
-        return await _expire(store, job_id, force=False)
+        return await _expire(store, DownloadFolder.from_settings(settings), job_id)
     finally:
         await redis.aclose()
 
 
-async def _expire(store: JobStore, job_id: str, *, force: bool) -> str:
+async def _expire(store: JobStore, folder: DownloadFolder, job_id: str) -> str:
     raw = await store.get_raw(job_id)
     if raw is None or raw["state"] != SUCCESS:
         return "nothing to delete"
     expires_at = float(raw.get("expires_at") or 0)
-    if not force and expires_at > time.time():
+    if expires_at > time.time():
         return "not yet"
     if await store.serving_count(job_id) > 0:
         return "in flight"  # a transfer is open: the next sweep tries again
@@ -54,9 +52,7 @@ async def _expire(store: JobStore, job_id: str, *, force: bool) -> str:
         expires_at=time.time(),
     ):
         return "changed meanwhile"
-    path = raw.get("file_path")
-    if path:
-        Path(path).unlink(missing_ok=True)
+    folder.delete_archive(raw.get("file_path"))
     return "deleted"
 
 
@@ -78,17 +74,18 @@ async def sweep(
     redis = Redis.from_url(settings.store_url, decode_responses=True)
     try:
         store = JobStore(redis)
+        folder = DownloadFolder.from_settings(settings)
         live_work: set[str] = set()
         waiting: int | None = None
         known = set(await store.all_ids())
         for job_id in known:
             raw = await store.get_raw(job_id)
             if raw is None:
-                await redis.zrem("manhwa:jobs", job_id)
+                await store.delete(job_id)
                 continue
             state = raw["state"]
             if state == SUCCESS and float(raw.get("expires_at") or 0) <= now:
-                if await _expire(store, job_id, force=False) == "deleted":
+                if await _expire(store, folder, job_id) == "deleted":
                     report.expired += 1
             elif state in ACTIVE:
                 live_work.add(job_id)
@@ -116,37 +113,11 @@ async def sweep(
                         await store.update(job_id, celery_task_id=str(requeue(job_id)))
                         report.requeued += 1
             if float(raw.get("created_at") or now) < now - 30 * 24 * 3600 and state not in ACTIVE:
-                await redis.delete(store.key(job_id))
-                await redis.zrem("manhwa:jobs", job_id)
-        report.orphans = _sweep_orphans(settings, known, live_work, now)
+                await store.delete(job_id)
+        # The lease length of grace covers a job created between listing the jobs and now.
+        report.orphans = DownloadFolder.from_settings(settings).sweep_orphans(
+            known, live_work, now, settled=now - settings.lease_seconds
+        )
     finally:
         await redis.aclose()
     return report
-
-
-def _sweep_orphans(settings: Settings, known: set[str], live: set[str], now: float) -> int:
-    """Temp files and work folders of jobs that are no longer queued or running (a worker killed
-    while writing leaves them); any other temp file once it is an hour old."""
-    removed = 0
-    root = settings.download_dir
-    if not root.exists():
-        return 0
-    # The lease length of grace covers a job created between listing the jobs and now.
-    settled = now - settings.lease_seconds
-    for path in root.glob(".tmp-*"):
-        job_id = path.name.removeprefix(".tmp-").split(".", 1)[0]
-        try:
-            mtime = path.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        ended = job_id in known and job_id not in live
-        if mtime < now - ORPHAN_AGE_SECONDS or (ended and mtime < settled):
-            path.unlink(missing_ok=True)
-            removed += 1
-    work = root / ".work"
-    if work.exists():
-        for folder in work.iterdir():
-            if folder.name not in live and folder.stat().st_mtime < settled:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed += 1
-    return removed

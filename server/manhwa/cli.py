@@ -6,15 +6,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
+from .celery_app import QUEUES, make_celery
 from .config import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,16 +209,11 @@ async def _status_data() -> dict[str, object]:
     settings = get_settings()
     redis = Redis.from_url(settings.store_url, decode_responses=True)
     try:
-        store = JobStore(redis)
-        states: Counter[str] = Counter()
-        for job_id in await store.all_ids():
-            raw = await store.get_raw(job_id)
-            if raw:
-                states[raw["state"]] += 1
+        states = await JobStore(redis).count_by_state()
         # Queued tasks are lists named after their queue in the broker's database.
         broker = Redis.from_url(settings.broker_url, decode_responses=True)
         try:
-            queues = {q: int(await broker.llen(q)) for q in ("downloads", "cleanup")}
+            queues = {q: int(await broker.llen(q)) for q in QUEUES}
         finally:
             await broker.aclose()
         return {"queues": queues, "jobs": dict(states)}
@@ -228,8 +222,7 @@ async def _status_data() -> dict[str, object]:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .worker import app
-
+    app = make_celery(get_settings())
     data = asyncio.run(_status_data())
     replies = app.control.ping(timeout=1.0) or []
     workers = sorted(name for reply in replies for name in reply)
@@ -243,9 +236,11 @@ def _status(args: argparse.Namespace) -> int:
 async def _purge_jobs(everything: bool) -> int:
     from redis.asyncio import Redis
 
-    from .jobs import ACTIVE, CANCELLED, PREFIX, JobStore
+    from .jobs import ACTIVE, CANCELLED, JobStore
+    from .storage import DownloadFolder
 
     settings = get_settings()
+    folder = DownloadFolder.from_settings(settings)
     redis = Redis.from_url(settings.store_url, decode_responses=True)
     removed = 0
     try:
@@ -265,23 +260,19 @@ async def _purge_jobs(everything: bool) -> int:
             raw = await store.get_raw(job_id)
             if raw and raw["state"] in ACTIVE and not everything:
                 continue
-            if raw and raw.get("file_path"):
-                Path(raw["file_path"]).unlink(missing_ok=True)
-            await redis.delete(store.key(job_id))
-            await redis.zrem(f"{PREFIX}jobs", job_id)
+            folder.delete_archive((raw or {}).get("file_path"))
+            await store.delete(job_id)
             removed += 1
     finally:
         await redis.aclose()
     if everything:
-        shutil.rmtree(settings.download_dir / ".work", ignore_errors=True)
+        folder.remove_all_work()
     return removed
 
 
 def _purge(args: argparse.Namespace) -> int:
     if args.all:  # empty the queues first, so no queued job starts while the rest is purged
-        from .worker import app
-
-        app.control.purge()
+        make_celery(get_settings()).control.purge()
     removed = asyncio.run(_purge_jobs(args.all))
     print(f"purged {removed} job(s){' and the queues' if args.all else ''}")
     return 0
@@ -289,8 +280,7 @@ def _purge(args: argparse.Namespace) -> int:
 
 def _ping(args: argparse.Namespace) -> int:
     """Exit 0 when this host's worker answers a Celery ping (the container health check)."""
-    from .worker import app
-
+    app = make_celery(get_settings())
     target = args.worker or f"manhwa@{socket.gethostname()}"
     replies = app.control.ping(destination=[target], timeout=args.timeout) or []
     print("ok" if replies else f"no answer from {target}")

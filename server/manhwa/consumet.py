@@ -5,9 +5,7 @@ Every httpx failure is turned into one of our UpstreamError classes here, at the
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -16,8 +14,10 @@ from urllib.parse import quote
 import httpx
 from redis.asyncio import Redis
 
+from .config import Settings
 from .errors import UpstreamBadResponse, UpstreamError, UpstreamStatus, UpstreamUnreachable
 from .models import Chapter, ChapterPages, MangaInfo, MangaResult, Page, SearchPage
+from .outbound import OPEN_GATE, HostGate, RetryPolicy, parse_retry_after
 from .providers import Provider
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) ManhwaDownloader/0.1"
@@ -128,20 +128,27 @@ def usable_referer(value: Any) -> str | None:
 
 
 class ConsumetClient:
-    """Search, info and read through one Consumet instance; results cached in Redis."""
+    """Search, info and read through one Consumet instance; results cached in Redis.
+
+    `transport` replaces the network (tests pass an `httpx.MockTransport`); `gate` is entered
+    around every single request, retries included (fleet-wide host budgets).
+    """
 
     def __init__(
         self,
         base_url: str,
         *,
         timeout: float = 60.0,
-        retries: int = 2,
+        retry: RetryPolicy,
         cache: Redis | None = None,
         cache_seconds: int = 300,
         transport: httpx.AsyncBaseTransport | None = None,
+        gate: HostGate = OPEN_GATE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._retries = retries
+        self._retry = retry
+        self._gate = gate
+        self._host = httpx.URL(self.base_url).host
         self._cache = cache
         self._cache_seconds = cache_seconds
         self._http = httpx.AsyncClient(
@@ -149,6 +156,25 @@ class ConsumetClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             transport=transport,
             follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        cache: Redis | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        gate: HostGate = OPEN_GATE,
+    ) -> ConsumetClient:
+        return cls(
+            settings.mangapi_url,
+            timeout=settings.consumet_timeout,
+            retry=RetryPolicy.for_consumet(settings),
+            cache=cache,
+            cache_seconds=settings.cache_seconds,
+            transport=transport,
+            gate=gate,
         )
 
     async def aclose(self) -> None:
@@ -176,17 +202,16 @@ class ConsumetClient:
             try:
                 return await self._get_once(url, params)
             except UpstreamError as exc:
-                if not exc.retryable or attempt >= self._retries:
+                if not exc.retryable or self._retry.gives_up(attempt):
                     raise
-                delay = min(8.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)
-                if isinstance(exc, UpstreamStatus) and exc.retry_after is not None:
-                    delay = min(max(delay, exc.retry_after), 30.0)
+                retry_after = exc.retry_after if isinstance(exc, UpstreamStatus) else None
+                await self._retry.wait(attempt, retry_after)
                 attempt += 1
-                await asyncio.sleep(delay)
 
     async def _get_once(self, url: str, params: dict[str, str] | None) -> Any:
         try:
-            response = await self._http.get(url, params=params)
+            async with self._gate.hold(self._host):
+                response = await self._http.get(url, params=params)
         except httpx.TimeoutException as exc:
             raise UpstreamUnreachable("Consumet timed out") from exc
         except httpx.HTTPError as exc:
@@ -339,13 +364,3 @@ def _upstream_message(response: httpx.Response) -> str:
         if isinstance(message, str):
             return message[:200]
     return ""
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (the delta form; an HTTP date counts as absent)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None

@@ -18,6 +18,8 @@ AppError (500)
 
 from __future__ import annotations
 
+from .outbound import RETRY_STATUSES
+
 
 class AppError(Exception):
     status_code = 500
@@ -68,7 +70,7 @@ class UpstreamStatus(UpstreamError):
 
     @property
     def retryable(self) -> bool:  # type: ignore[override]
-        return self.upstream_status in {408, 425, 429, 500, 502, 503, 504}
+        return self.upstream_status in RETRY_STATUSES
 
 
 class UpstreamBadResponse(UpstreamError):

@@ -1,25 +1,24 @@
 """Image fetching: concurrency limits, retries with backoff, size caps, the address guard.
 
-One ImageFetcher (one shared httpx.AsyncClient) serves a whole job.
+One ImageFetcher (one shared httpx.AsyncClient) serves a whole job. Layered like httpx's
+client: `fetch` (retries, Referer fallback, checks) → `_download` (limits and the host gate
+around one request) → `_stream` (one request, capped).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections import defaultdict
-from dataclasses import dataclass
 
 import httpx
 
 from .config import Settings
-from .consumet import USER_AGENT, parse_retry_after
+from .consumet import USER_AGENT
 from .errors import ImageFetchError, TargetRefused
 from .guard import AddressPolicy, GuardedTransport
 from .images import ImageRejected, check_image
 from .models import PageImage
-
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+from .outbound import OPEN_GATE, RETRY_STATUSES, HostGate, RetryPolicy, parse_retry_after
 
 
 class _Retryable(Exception):
@@ -29,26 +28,32 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-@dataclass
-class FetchStats:
-    requests: int = 0
-    retries: int = 0
-    bytes: int = 0
-
-
 class ImageFetcher:
-    """Fetches and checks page images under global and per-host limits."""
+    """Fetches and checks page images under global and per-host limits.
 
-    def __init__(self, settings: Settings, *, max_concurrent: int | None = None) -> None:
+    `transport` replaces the guarded network transport (tests pass an `httpx.MockTransport`);
+    `gate` is entered around every single request, retries included (fleet-wide host budgets).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        gate: HostGate = OPEN_GATE,
+    ) -> None:
         self._settings = settings
-        limit = max_concurrent or settings.max_concurrent_images
+        self._retry = RetryPolicy.for_images(settings)
+        self._gate = gate
+        limit = settings.max_concurrent_images
         self._global = asyncio.Semaphore(limit)
         self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.max_per_host)
         )
         limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
         self._client = httpx.AsyncClient(
-            transport=GuardedTransport(AddressPolicy(settings.allow_private_hosts), limits),
+            transport=transport
+            or GuardedTransport(AddressPolicy(settings.allow_private_hosts), limits),
             timeout=httpx.Timeout(
                 settings.image_read_timeout, connect=settings.image_connect_timeout
             ),
@@ -56,7 +61,6 @@ class ImageFetcher:
             follow_redirects=True,
             max_redirects=5,
         )
-        self.stats = FetchStats()
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -94,22 +98,14 @@ class ImageFetcher:
                 reason, retry_after = exc.reason, None
             except _Retryable as exc:
                 reason, retry_after = exc.reason, exc.retry_after
-            if attempt >= settings.image_retries:
+            if self._retry.gives_up(attempt):
                 raise ImageFetchError(f"{reason} (after {attempt + 1} attempts)")
-            # Full jitter keeps many pages that failed together from retrying together.
-            delay = random.uniform(
-                0, min(settings.retry_max_delay, settings.retry_base_delay * 2**attempt)
-            )
-            if retry_after is not None:
-                delay = max(delay, min(retry_after, settings.retry_max_delay))
+            await self._retry.wait(attempt, retry_after)
             attempt += 1
-            self.stats.retries += 1
-            await asyncio.sleep(delay)
 
     async def _download(self, url: str, headers: dict[str, str]) -> bytes:
         host = httpx.URL(url).host
-        async with self._global, self._per_host[host]:
-            self.stats.requests += 1
+        async with self._global, self._per_host[host], self._gate.hold(host):
             try:
                 return await asyncio.wait_for(
                     self._stream(url, headers), self._settings.image_total_timeout
@@ -148,7 +144,6 @@ class ImageFetcher:
                 if size > cap:
                     raise ImageFetchError(f"image larger than {cap // (1024 * 1024)} MiB")
                 chunks.append(chunk)
-            self.stats.bytes += size
             return b"".join(chunks)
 
 

@@ -11,24 +11,27 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal, cast, get_args
 
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
+from .models import Format, Layout
+
 PREFIX = "manhwa:"
-PENDING, PROGRESS, SUCCESS, FAILURE, CANCELLED, EXPIRED = (
-    "PENDING",
-    "PROGRESS",
-    "SUCCESS",
-    "FAILURE",
-    "CANCELLED",
-    "EXPIRED",
-)
-ACTIVE = frozenset({PENDING, PROGRESS})
-FINAL = frozenset({SUCCESS, FAILURE, CANCELLED, EXPIRED})
+JobState = Literal["PENDING", "PROGRESS", "SUCCESS", "FAILURE", "CANCELLED", "EXPIRED"]
+PENDING: Final = "PENDING"
+PROGRESS: Final = "PROGRESS"
+SUCCESS: Final = "SUCCESS"
+FAILURE: Final = "FAILURE"
+CANCELLED: Final = "CANCELLED"
+EXPIRED: Final = "EXPIRED"
+STATES: frozenset[JobState] = frozenset(get_args(JobState))
+ACTIVE: frozenset[JobState] = frozenset({PENDING, PROGRESS})
+FINAL: frozenset[JobState] = frozenset({SUCCESS, FAILURE, CANCELLED, EXPIRED})
 
 # Sets fields only when the current state is one of the expected ones: the finish happens once.
 # With a second key (a lease) and an owner, only while that owner holds the lease, so a worker
@@ -69,8 +72,8 @@ def new_job_id() -> str:
 class JobSpec:
     source: str
     ids: tuple[str, ...]
-    format: str = "cbz"
-    layout: str = "auto"
+    format: Format = "cbz"
+    layout: Layout = "auto"
     title: str | None = None
     series_id: str | None = None
 
@@ -91,7 +94,7 @@ class JobStatus(BaseModel):
     """What `GET /api/download/status/{id}` answers."""
 
     task_id: str
-    state: str
+    state: JobState
     status: str
     progress: float = 0.0
     total_chapters: int = 0
@@ -104,8 +107,8 @@ class JobStatus(BaseModel):
     source: str
     title: str | None = None
     series_id: str | None = None
-    format: str
-    layout: str = "auto"
+    format: Format
+    layout: Layout = "auto"
     chapter_ids: list[str] = Field(default_factory=list)
     celery_task_id: str | None = None
     created_at: float
@@ -125,7 +128,7 @@ def _int(value: str | None) -> int:
 
 
 def to_status(raw: Mapping[str, str]) -> JobStatus:
-    state = raw["state"]
+    state = cast(JobState, raw["state"])  # validated by JobStatus below
     job_id = raw["task_id"]
     size = raw.get("size")
     return JobStatus(
@@ -143,8 +146,8 @@ def to_status(raw: Mapping[str, str]) -> JobStatus:
         source=raw["source"],
         title=raw.get("title") or None,
         series_id=raw.get("series_id") or None,
-        format=raw.get("format") or "cbz",
-        layout=raw.get("layout") or "auto",
+        format=cast(Format, raw.get("format") or "cbz"),
+        layout=cast(Layout, raw.get("layout") or "auto"),
         chapter_ids=json.loads(raw.get("ids") or "[]"),
         celery_task_id=raw.get("celery_task_id") or None,
         created_at=float(raw["created_at"]),
@@ -248,7 +251,7 @@ class JobStore:
     async def transition(
         self,
         job_id: str,
-        expected: set[str] | frozenset[str],
+        expected: Collection[JobState],
         *,
         lease_owner: str | None = None,
         **fields: Any,
@@ -278,6 +281,22 @@ class JobStore:
 
     async def all_ids(self) -> list[str]:
         return [str(i) for i in await self.redis.zrange(f"{PREFIX}jobs", 0, -1)]
+
+    async def delete(self, job_id: str) -> None:
+        """Forget a job: its record and its place in the index (its files are storage's)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.key(job_id))
+            pipe.zrem(f"{PREFIX}jobs", job_id)
+            await pipe.execute()
+
+    async def count_by_state(self) -> dict[JobState, int]:
+        """How many jobs are in each state (`manhwa status`)."""
+        counts: Counter[JobState] = Counter()
+        for job_id in await self.all_ids():
+            state = await self.redis.hget(self.key(job_id), "state")
+            if state in STATES:
+                counts[state] += 1
+        return dict(counts)
 
     # Leases: one live owner per job; a dead owner's lease expires and the watchdog re-enqueues.
     async def acquire_lease(self, job_id: str, owner: str, seconds: int) -> bool:

@@ -17,13 +17,13 @@ from .api import catalog, downloads, health, images
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
+from .celery_app import make_celery
 from .config import Settings, get_settings
 from .consumet import ConsumetClient
 from .errors import NotFound
 from .fetch import ImageFetcher
 from .jobs import JobStore
 from .tokens import signing_key
-from .worker import make_celery
 
 log = logging.getLogger(__name__)
 REDIS_CONNECTIONS = 1000  # Redis itself accepts 10000 clients
@@ -50,13 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 decode_responses=True,
             )
         )
-        consumet = ConsumetClient(
-            settings.mangapi_url,
-            timeout=settings.consumet_timeout,
-            retries=settings.consumet_retries,
-            cache=redis,
-            cache_seconds=settings.cache_seconds,
-        )
+        consumet = ConsumetClient.from_settings(settings, cache=redis)
         fetcher = ImageFetcher(settings)
         app.state.services = Services(
             settings=settings,

@@ -7,8 +7,16 @@ client speaks these models only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
+
+Format = Literal["cbz", "zip", "pdf"]
+"""What a download is made of: CBZs, plain image folders, or PDFs."""
+Layout = Literal["auto", "per-chapter"]
+"""`per-chapter` wraps even one chapter in a ZIP, so one script handles every download."""
+FORMATS: tuple[Format, ...] = get_args(Format)
+LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 
 
 class Source(BaseModel):

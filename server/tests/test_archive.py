@@ -17,9 +17,11 @@ from manhwa.archive import (
     ArchiveBuilder,
     ChapterWriter,
     IncompleteChapter,
+    archive_ext,
     assemble,
-    chapter_file_name,
+    chapter_stem,
     comicinfo_xml,
+    download_name,
 )
 from manhwa.images import check_image
 from manhwa.models import ChapterMeta, PageImage
@@ -92,7 +94,7 @@ def make_meta(**changes: object) -> ChapterMeta:
 def write_chapter(
     directory: Path, meta: ChapterMeta, pages: Sequence[PageImage], name: str | None = None
 ) -> Path:
-    final = directory / (name or chapter_file_name(meta, "cbz"))
+    final = directory / (name or chapter_stem(meta) + ".cbz")
     with ChapterWriter(final, meta, len(pages)) as writer:
         for page in pages:
             writer.add(page)
@@ -312,18 +314,35 @@ def test_leaving_the_block_without_finish_leaves_nothing(tmp_path: Path) -> None
 # --- names -----------------------------------------------------------------------------------
 
 
-def test_chapter_file_name() -> None:
-    assert chapter_file_name(make_meta(), "cbz") == "Solo Leveling - Ch. 012.cbz"
-    assert chapter_file_name(make_meta(number="3.5"), "pdf") == "Solo Leveling - Ch. 003.5.pdf"
+def test_chapter_stem() -> None:
+    assert chapter_stem(make_meta()) + ".cbz" == "Solo Leveling - Ch. 012.cbz"
+    assert chapter_stem(make_meta(number="3.5")) + ".pdf" == "Solo Leveling - Ch. 003.5.pdf"
 
 
 @pytest.mark.parametrize("series", HOSTILE_SERIES)
-def test_chapter_file_name_from_hostile_series_is_safe(series: str) -> None:
-    name = chapter_file_name(make_meta(series=series, number="../1"), "cbz")
+def test_chapter_stem_from_hostile_series_is_safe(series: str) -> None:
+    name = chapter_stem(make_meta(series=series, number="../1")) + ".cbz"
     assert_safe_entry(name)
     assert "/" not in name
     assert name.endswith(".cbz")
     assert len(name.encode()) <= 255
+
+
+def test_download_is_one_chapters_own_file_or_a_zip() -> None:
+    assert archive_ext("cbz", "auto", 1) == "cbz"
+    assert archive_ext("pdf", "auto", 1) == "pdf"
+    assert archive_ext("zip", "auto", 1) == "zip"
+    assert archive_ext("cbz", "per-chapter", 1) == "zip"
+    assert archive_ext("pdf", "auto", 2) == "zip"
+
+
+def test_download_name_spans_the_finished_chapters() -> None:
+    one = [(0, make_meta())]
+    assert download_name(one, "cbz") == "Solo Leveling - Ch. 012.cbz"
+    span = [(0, make_meta(number="2")), (2, make_meta(number="4"))]
+    assert download_name(span, "zip") == "Solo Leveling - Ch. 002-004.zip"
+    unnumbered = [(0, make_meta(number="")), (1, make_meta(number=""))]
+    assert download_name(unnumbered, "zip") == "Solo Leveling - Ch. 001-002.zip"
 
 
 # --- assemble --------------------------------------------------------------------------------

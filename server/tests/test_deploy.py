@@ -117,7 +117,7 @@ def test_every_manhwa_command_exists_in_the_cli(services: dict[str, dict[str, An
 def test_workers_consume_the_celery_queues_and_only_one_runs_the_beat(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    from manhwa.worker import make_celery
+    from manhwa.celery_app import make_celery
 
     known = {queue.name for queue in make_celery(Settings()).conf.task_queues}
     workers = {

@@ -18,10 +18,10 @@ from fastapi import FastAPI
 from kombu.exceptions import ContentDisallowed
 from kombu.serialization import dumps, loads, prepare_accept_content
 
+from manhwa.celery_app import make_celery
 from manhwa.cli import redis_command
 from manhwa.config import Settings
 from manhwa.main import create_app
-from manhwa.worker import make_celery
 
 SERVER = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,124 @@
+"""One chapter: Consumet's page list in, a finished CBZ (or the reason there is none) out.
+
+A chapter is complete or failed, never short: its CBZ is written in page order to a temp file
+and renamed into place only when every page is in. A CBZ already at its destination was finished
+by an earlier delivery of the job (a worker crash), and is kept as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..archive import COMICINFO, ChapterWriter
+from ..consumet import ConsumetClient
+from ..errors import ImageFetchError, UpstreamError
+from ..fetch import ImageFetcher
+from ..models import ChapterMeta, PageImage
+from ..providers import Provider
+from .progress import ProgressReporter
+
+PAGES_AHEAD = 16  # at least this many fetches per chapter ahead of the writer
+
+
+@dataclass
+class ChapterResult:
+    """A chapter of the job and, once `ended` is set, its CBZ (`path`) or why not (`reason`)."""
+
+    position: int
+    chapter_id: str
+    meta: ChapterMeta
+    path: Path | None = None
+    pages: int = 0
+    reason: str | None = None
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+
+class ChapterDownloader:
+    """Downloads chapters of one series from one provider, counting pages on `progress`."""
+
+    def __init__(
+        self,
+        consumet: ConsumetClient,
+        fetcher: ImageFetcher,
+        provider: Provider,
+        progress: ProgressReporter,
+        *,
+        referer: str | None = None,
+        window: int = PAGES_AHEAD,
+    ) -> None:
+        self.consumet = consumet
+        self.fetcher = fetcher
+        self.provider = provider
+        self.progress = progress
+        self.referer = referer
+        self.window = max(1, window)
+
+    async def download(
+        self, result: ChapterResult, dest: Path, expected_pages: int | None = None
+    ) -> None:
+        """Fill `result.path`/`pages`, or `result.reason`. Raises only what should stop the
+        whole job (disk full, `StandDown`, cancellation)."""
+        if dest.exists():  # finished before a crash: keep it
+            with zipfile.ZipFile(dest) as zf:
+                result.pages = sum(1 for n in zf.namelist() if n != COMICINFO)
+            result.path = dest
+            self.progress.resumed(result.pages)
+            return
+        try:
+            listed = await self.consumet.read(
+                self.provider, result.chapter_id, referer=self.referer
+            )
+        except UpstreamError as exc:
+            result.reason = f"could not list pages: {exc.detail}"
+            return
+        pages = listed.pages
+        if not pages:
+            result.reason = "no pages (chapter is empty, external or blocked at the source)"
+        elif expected_pages and len(pages) < expected_pages:
+            result.reason = f"source listed {len(pages)} of {expected_pages} pages"
+        if result.reason:
+            return
+        self.progress.chapter_started(result.position, len(pages))
+        fallback = self.provider.fallback_referer or self.provider.default_referer
+        # Pages are written in order, so fetched pages wait for the slowest one before them. A
+        # window of fetches ahead of the writer bounds that memory by pages, not chapter size.
+        tasks: dict[int, asyncio.Task[PageImage]] = {}
+
+        def start(index: int) -> None:
+            if index < len(pages):
+                page = pages[index]
+                tasks[index] = asyncio.create_task(
+                    self.fetcher.fetch(page.img, page.index, page.headers, fallback)
+                )
+
+        writer = ChapterWriter(dest, result.meta, len(pages))
+        for index in range(self.window):
+            start(index)
+        try:
+            for number in range(1, len(pages) + 1):
+                task = tasks.pop(number - 1)
+                start(number - 1 + self.window)
+                try:
+                    image = await task
+                except ImageFetchError as exc:
+                    result.reason = f"page {number}: {exc.detail}"
+                    break
+                await asyncio.to_thread(writer.add, image)
+                await self.progress.page_written(result.position, number, len(pages))
+            if result.reason is None:
+                result.path = await asyncio.to_thread(writer.finish)
+                result.pages = len(pages)
+        finally:
+            for task in tasks.values():
+                task.cancel()
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+            if result.path is None:
+                writer.abort()
+                self.progress.chapter_abandoned(result.position, len(pages))

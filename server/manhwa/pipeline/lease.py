@@ -1,0 +1,135 @@
+"""`run_job`: run a job only while holding its lease, keep the lease alive, and end the job
+with a final state (or stand down, touching nothing, when it is no longer ours)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import time
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from ..config import Settings
+from ..consumet import ConsumetClient
+from ..errors import AppError
+from ..fetch import ImageFetcher
+from ..jobs import ACTIVE, CANCELLED, FAILURE, PROGRESS, JobStore
+from ..storage import DownloadFolder
+from .progress import StandDown
+from .runner import JobRunner
+
+log = logging.getLogger(__name__)
+
+
+async def _heartbeat(
+    store: JobStore, job_id: str, owner: str, seconds: int, main: asyncio.Task[None]
+) -> None:
+    """Renew the lease; cancel the job's task when it is cancelled or the lease is lost.
+
+    Redis being briefly away (a restart) is ridden out; once the lease could not be renewed for
+    its whole length, another worker may own the job, so this one stops.
+    """
+    renewed = time.monotonic()
+    while True:
+        await asyncio.sleep(max(0.5, seconds / 3))
+        try:
+            raw = await store.get_raw(job_id)
+            if raw is None or raw["state"] not in ACTIVE:
+                main.cancel(msg="job is no longer active")
+                return
+            if not await store.renew_lease(job_id, owner, seconds):
+                main.cancel(msg="lease lost")
+                return
+            renewed = time.monotonic()
+        except RedisError as exc:
+            log.warning("job %s: cannot renew the lease: %s", job_id, exc)
+            if time.monotonic() - renewed >= seconds:
+                main.cancel(msg="lease lapsed")
+                return
+
+
+async def run_job(
+    job_id: str,
+    settings: Settings,
+    owner: str,
+    *,
+    redis: Redis | None = None,
+    consumet: ConsumetClient | None = None,
+    fetcher: ImageFetcher | None = None,
+) -> str:
+    """Run one job if nobody else is; returns the state it ended in (or why it stood down).
+
+    `redis`, `consumet` and `fetcher` are used as given (and left open) when passed: the seam
+    for in-process tests; a worker passes none and everything is built from `settings`.
+    """
+    client = redis or Redis.from_url(settings.store_url, decode_responses=True)
+    store = JobStore(client)
+    folder = DownloadFolder.from_settings(settings)
+    try:
+        job = await store.get(job_id)
+        if job is None:
+            return "unknown job"
+        if job.state not in ACTIVE:
+            return job.state
+        if not await store.acquire_lease(job_id, owner, settings.lease_seconds):
+            return "owned by a live worker"
+        try:
+            if not await store.transition(
+                job_id, ACTIVE, state=PROGRESS, status_text="Starting", started_at=time.time()
+            ):
+                return "no longer active"
+            job = await store.get(job_id)
+            assert job is not None
+            runner = JobRunner(
+                settings, store, job, owner, consumet=consumet, fetcher=fetcher, folder=folder
+            )
+            main = asyncio.create_task(runner.run())
+            beat = asyncio.create_task(
+                _heartbeat(store, job_id, owner, settings.lease_seconds, main)
+            )
+            try:
+                await main
+            except (asyncio.CancelledError, StandDown):
+                current = await store.get(job_id)
+                if current is not None and current.state == CANCELLED:
+                    folder.remove_outputs(job_id)
+                return current.state if current else "gone"
+            except (AppError, OSError) as exc:
+                # Only our own failure clears the outputs: had another worker taken the job
+                # over and finished it, its archive would be among them.
+                if await _fail(store, job_id, exc, owner):
+                    folder.remove_outputs(job_id)
+            finally:
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
+        finally:
+            await store.release_lease(job_id, owner)
+        final = await store.get(job_id)
+        return final.state if final else "gone"
+    finally:
+        if redis is None:
+            await client.aclose()
+
+
+async def _fail(store: JobStore, job_id: str, exc: BaseException, owner: str) -> bool:
+    reason = exc.detail if isinstance(exc, AppError) else _os_reason(exc)
+    log.warning("job %s failed: %s", job_id, reason)
+    return await store.transition(
+        job_id,
+        ACTIVE,
+        lease_owner=owner,
+        state=FAILURE,
+        status_text=f"Failed: {reason}",
+        error=reason,
+        finished_at=time.time(),
+    )
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "disk full: no space left in the download folder"
+    return f"{type(exc).__name__}: {exc}"[:200]

@@ -1,0 +1,85 @@
+"""The Celery tasks: thin wrappers that unpack a job id and call the pipeline or cleanup.
+
+The app is built from the process's settings when this module is imported, which only a
+worker (or a tool talking to workers) does; the API builds its own app in `main.create_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from redis.asyncio import Redis
+
+from . import cleanup, pipeline
+from .celery_app import (
+    DELETE_FILE,
+    DOWNLOADS,
+    FETCH_CHAPTERS,
+    SWEEP,
+    enqueue_download,
+    make_celery,
+)
+from .config import get_settings
+from .jobs import ACTIVE, FAILURE, JobStore
+from .storage import DownloadFolder
+
+log = logging.getLogger(__name__)
+settings = get_settings()
+app = make_celery(settings)
+
+
+@app.task(name=FETCH_CHAPTERS, bind=True)
+def fetch_chapters(self: Task[..., str], job_id: str) -> str:
+    """Download one job. Idempotent: a duplicate delivery sees the live owner's lease."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{self.request.id}"
+    try:
+        return asyncio.run(pipeline.run_job(job_id, settings, owner))
+    except SoftTimeLimitExceeded:
+        asyncio.run(_time_out(job_id))
+        return "FAILURE"
+
+
+async def _time_out(job_id: str) -> None:
+    redis = Redis.from_url(settings.store_url, decode_responses=True)
+    try:
+        await JobStore(redis).transition(
+            job_id, ACTIVE, state=FAILURE, status_text="Failed: time limit", error="time limit"
+        )
+    finally:
+        await redis.aclose()
+    DownloadFolder.from_settings(settings).remove_outputs(job_id)
+
+
+@app.task(name=DELETE_FILE)
+def delete_file(job_id: str) -> str:
+    """Delete a served file after its grace period; retried by the sweep if still in flight."""
+    return asyncio.run(cleanup.delete_file(settings, job_id))
+
+
+@app.task(name=SWEEP)
+def sweep() -> dict[str, int]:
+    report = asyncio.run(cleanup.sweep(settings, requeue=_requeue, queued=queued_downloads))
+    return {"expired": report.expired, "orphans": report.orphans, "requeued": report.requeued}
+
+
+def _requeue(job_id: str) -> str:
+    return enqueue_download(app, job_id)
+
+
+def queued_downloads() -> int:
+    """Messages waiting in the downloads queue (not those workers have taken); -1 if unknown."""
+    try:
+        with app.connection_for_read() as conn:
+            # Declared as the workers declare it (a no-op then): a passive declare of an empty
+            # Redis queue says NOT_FOUND, its list being gone.
+            queue: Any = app.amqp.queues[DOWNLOADS].bind(conn.default_channel)
+            return int(queue.queue_declare().message_count)
+    except Exception as exc:  # the broker is away or the queue not declared yet: wait
+        log.warning("cannot count the downloads queue: %s", exc)
+        return -1

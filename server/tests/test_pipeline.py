@@ -1,0 +1,332 @@
+"""The download pipeline in-process: no Celery, no subprocess but Redis; Consumet and the image
+host are an `httpx.MockTransport` (tests/fake_source.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import zipfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from redis.asyncio import Redis
+
+from manhwa.archive import ChapterWriter
+from manhwa.config import Settings
+from manhwa.consumet import ConsumetClient
+from manhwa.errors import ImageFetchError, UpstreamStatus
+from manhwa.fetch import ImageFetcher
+from manhwa.images import check_image
+from manhwa.jobs import PENDING, PROGRESS, JobSpec, JobStore
+from manhwa.models import ChapterMeta
+from manhwa.outbound import RetryPolicy
+from manhwa.pipeline import ChapterDownloader, ChapterResult, ProgressReporter, StandDown, run_job
+from manhwa.providers import resolve_provider
+from manhwa.storage import DownloadFolder
+
+from .fake_source import CONSUMET, IMAGES, FakeSource
+from .stack import RedisServer
+
+T = TypeVar("T")
+DB = 12
+
+
+@pytest.fixture
+def settings(redis_server: RedisServer, tmp_path: Path) -> Settings:
+    return Settings(
+        redis_url=f"{redis_server.url}/{DB}",
+        mangapi_url=CONSUMET,
+        download_dir=tmp_path,
+        image_retries=2,
+        consumet_retries=2,
+        retry_base_delay=0.0,
+        retry_max_delay=0.01,
+        cache_seconds=0,
+    )
+
+
+def run(settings: Settings, scenario: Callable[[JobStore], Awaitable[T]]) -> T:
+    async def main() -> T:
+        redis = Redis.from_url(settings.store_url, decode_responses=True)
+        try:
+            return await scenario(JobStore(redis))
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(main())
+
+
+async def run_with(
+    settings: Settings, store: JobStore, source: FakeSource, spec: JobSpec
+) -> tuple[str, str]:
+    job_id, created = await store.create_or_get(spec)
+    assert created
+    async with (
+        ConsumetClient.from_settings(settings, transport=source.transport()) as consumet,
+        ImageFetcher(settings, transport=source.transport()) as fetcher,
+    ):
+        state = await run_job(
+            job_id, settings, "test-owner", redis=store.redis, consumet=consumet, fetcher=fetcher
+        )
+    return job_id, state
+
+
+def spec(source: FakeSource, *ids: str, fmt: str = "cbz") -> JobSpec:
+    return JobSpec(
+        source.provider,
+        ids,
+        format=fmt,  # type: ignore[arg-type]
+        title=f"Fake {time.time_ns()}",
+        series_id="series",
+    )
+
+
+def images_in(path: Path) -> list[bytes]:
+    with zipfile.ZipFile(path) as zf:
+        names = sorted(n for n in zf.namelist() if n != "ComicInfo.xml")
+        return [zf.read(n) for n in names]
+
+
+# --- the image fetcher -----------------------------------------------------------------------
+
+
+def test_image_5xx_and_429_are_retried_then_the_page_arrives(settings: Settings) -> None:
+    source = FakeSource()
+    url = source.add_chapter("c1", "1", 1)[0]
+    source.faults[url] = [(503, None), (429, "0")]
+
+    async def fetch() -> bytes:
+        async with ImageFetcher(settings, transport=source.transport()) as fetcher:
+            return (await fetcher.fetch(url, 0, {})).data
+
+    assert asyncio.run(fetch()) == source.images[url]
+    assert source.hits[url] == 3
+
+
+def test_image_retries_end_with_the_last_reason(settings: Settings) -> None:
+    source = FakeSource()
+    url = source.add_chapter("c1", "1", 1)[0]
+    source.faults[url] = [(502, None)] * 5
+
+    async def fetch() -> None:
+        async with ImageFetcher(settings, transport=source.transport()) as fetcher:
+            await fetcher.fetch(url, 0, {})
+
+    with pytest.raises(ImageFetchError, match=r"HTTP 502 \(after 3 attempts\)"):
+        asyncio.run(fetch())
+    assert source.hits[url] == 3
+
+
+def test_a_404_page_is_not_retried(settings: Settings) -> None:
+    source = FakeSource()
+
+    async def fetch() -> None:
+        async with ImageFetcher(settings, transport=source.transport()) as fetcher:
+            await fetcher.fetch(f"{IMAGES}/missing.png", 0, {})
+
+    with pytest.raises(ImageFetchError, match="HTTP 404"):
+        asyncio.run(fetch())
+    assert source.hits[f"{IMAGES}/missing.png"] == 1
+
+
+def test_a_403_is_tried_once_more_with_the_fallback_referer(settings: Settings) -> None:
+    source = FakeSource(referer_required="https://www.mangakakalot.gg/")
+    url = source.add_chapter("c1", "1", 1)[0]
+
+    async def fetch() -> bytes:
+        async with ImageFetcher(settings, transport=source.transport()) as fetcher:
+            page = await fetcher.fetch(
+                url, 0, {"Referer": "https://www.mangakakalot.gg"}, "https://www.mangakakalot.gg/"
+            )
+            return page.data
+
+    assert asyncio.run(fetch()) == source.images[url]
+    assert source.referers == ["https://www.mangakakalot.gg", "https://www.mangakakalot.gg/"]
+
+
+def test_retry_policy_honours_retry_after_up_to_its_maximum() -> None:
+    policy = RetryPolicy(retries=3, base_delay=0.0, max_delay=5.0)
+    assert policy.delay(0, retry_after=2.0) == 2.0
+    assert policy.delay(0, retry_after=60.0) == 5.0
+    assert 0 <= RetryPolicy(3, 1.0, 5.0).delay(10) <= 5.0
+    assert policy.gives_up(3) and not policy.gives_up(2)
+
+
+# --- the Consumet client ---------------------------------------------------------------------
+
+
+def test_consumet_retries_a_503_and_gives_up_on_a_404(settings: Settings) -> None:
+    source = FakeSource()
+    source.add_chapter("c1", "1", 2)
+    read_url = f"{CONSUMET}/manga/mangadex/read/c1"
+    source.faults[read_url] = [(503, "0")]
+    provider = resolve_provider("mangadex")
+
+    async def read() -> tuple[int, str]:
+        async with ConsumetClient.from_settings(settings, transport=source.transport()) as c:
+            pages = (await c.read(provider, "c1")).pages
+            with pytest.raises(UpstreamStatus) as missing:
+                await c.read(provider, "nope")
+            return len(pages), missing.value.detail
+
+    count, detail = asyncio.run(read())
+    assert count == 2
+    assert source.hits[read_url] == 2
+    assert source.hits[f"{CONSUMET}/manga/mangadex/read/nope"] == 1
+    assert detail == "Consumet answered 404: no such chapter"
+
+
+# --- the progress reporter -------------------------------------------------------------------
+
+
+def test_progress_writes_are_throttled_but_chapter_ends_are_not(settings: Settings) -> None:
+    now = [100.0]
+
+    async def scenario(store: JobStore) -> list[int]:
+        job_id, _ = await store.create_or_get(JobSpec("mangadex", ("a", "b"), title=str(now)))
+        assert await store.acquire_lease(job_id, "me", 30)
+        assert await store.transition(job_id, {PENDING}, state=PROGRESS)
+        reporter = ProgressReporter(store, job_id, "me", 2, clock=lambda: now[0])
+        reporter.chapter_started(0, 3)
+        seen: list[int] = []
+        for number in (1, 2, 3):
+            await reporter.page_written(0, number, 3)
+            seen.append((await store.get(job_id)).pages_done)  # type: ignore[union-attr]
+            now[0] += 0.01
+        await reporter.chapter_ended(0, "a", "A", None)
+        seen.append((await store.get(job_id)).pages_done)  # type: ignore[union-attr]
+        return seen
+
+    assert run(settings, scenario) == [1, 1, 1, 3]
+
+
+def test_a_write_after_the_lease_is_lost_stands_down(settings: Settings) -> None:
+    async def scenario(store: JobStore) -> None:
+        job_id, _ = await store.create_or_get(JobSpec("mangadex", ("a",), title=str(time.time())))
+        assert await store.acquire_lease(job_id, "other", 30)
+        await store.transition(job_id, {PENDING}, state=PROGRESS)
+        reporter = ProgressReporter(store, job_id, "me", 1)
+        with pytest.raises(StandDown):
+            await reporter.flush()
+
+    run(settings, scenario)
+
+
+# --- the chapter downloader ------------------------------------------------------------------
+
+
+def test_a_chapter_failing_mid_window_leaves_no_file_and_takes_back_its_pages(
+    settings: Settings,
+) -> None:
+    source = FakeSource()
+    urls = source.add_chapter("c1", "1", 40)
+    source.broken[urls[20]] = 404
+    dest = DownloadFolder.from_settings(settings).chapter("job", 0)
+    dest.parent.mkdir(parents=True)
+
+    async def scenario(store: JobStore) -> tuple[ChapterResult, int, int]:
+        job_id, _ = await store.create_or_get(JobSpec("mangadex", ("c1",), title=str(time.time())))
+        await store.acquire_lease(job_id, "me", 30)
+        await store.transition(job_id, {PENDING}, state=PROGRESS)
+        reporter = ProgressReporter(store, job_id, "me", 1)
+        meta = ChapterMeta(series="S", title="Chapter 1", number="1", chapter_id="c1")
+        result = ChapterResult(0, "c1", meta)
+        async with (
+            ConsumetClient.from_settings(settings, transport=source.transport()) as consumet,
+            ImageFetcher(settings, transport=source.transport()) as fetcher,
+        ):
+            downloader = ChapterDownloader(
+                consumet, fetcher, resolve_provider("mangadex"), reporter, window=16
+            )
+            await downloader.download(result, dest)
+        return result, reporter.progress.pages_done, reporter.progress.pages_total
+
+    result, done, total = run(settings, scenario)
+    assert result.reason == "page 21: HTTP 404"
+    assert result.path is None
+    assert (done, total) == (0, 0)
+    assert list(dest.parent.iterdir()) == [], "no CBZ and no temp file"
+    assert source.hits[urls[39]] == 0, "pages past the window are never fetched"
+
+
+# --- whole jobs ------------------------------------------------------------------------------
+
+
+def test_a_job_orders_chapters_and_builds_one_zip_of_cbzs(settings: Settings) -> None:
+    source = FakeSource()
+    source.add_chapter("c2", "2", 3)
+    source.add_chapter("c1", "1", 2)
+
+    job_id, state = run(
+        settings, lambda store: run_with(settings, store, source, spec(source, "c2", "c1"))
+    )
+    assert state == "SUCCESS"
+    archive = DownloadFolder.from_settings(settings).archive(job_id, "zip")
+    with zipfile.ZipFile(archive) as zf:
+        names = zf.namelist()
+        assert [n.rsplit(" - ", 1)[1] for n in names] == ["Ch. 001.cbz", "Ch. 002.cbz"]
+        for name, chapter in zip(names, ("c1", "c2"), strict=True):
+            inner = settings.download_dir / "inner.cbz"
+            inner.write_bytes(zf.read(name))
+            assert images_in(inner) == [source.images[u] for u in source.chapters[chapter]]
+    assert not (settings.download_dir / ".work" / job_id).exists()
+
+
+def test_a_half_done_job_resumes_from_its_finished_chapters(settings: Settings) -> None:
+    source = FakeSource()
+    first = source.add_chapter("c1", "1", 2)
+    source.add_chapter("c2", "2", 2)
+    folder = DownloadFolder.from_settings(settings)
+
+    async def scenario(store: JobStore) -> tuple[str, str]:
+        job_spec = spec(source, "c1", "c2")
+        job_id, _ = await store.create_or_get(job_spec)
+        # What a killed worker leaves: chapter 1 finished in the work folder, a temp archive.
+        done = folder.chapter(job_id, 0)
+        done.parent.mkdir(parents=True)
+        meta = ChapterMeta(
+            series=job_spec.title or "", title="Chapter 1", number="1", chapter_id="c1"
+        )
+        with ChapterWriter(done, meta, 2) as writer:
+            for i, url in enumerate(first):
+                writer.add(check_image(source.images[url], i, 10**6))
+            writer.finish()
+        (settings.download_dir / f".tmp-{job_id}.dead.zip").write_bytes(b"half")
+        async with (
+            ConsumetClient.from_settings(settings, transport=source.transport()) as consumet,
+            ImageFetcher(settings, transport=source.transport()) as fetcher,
+        ):
+            state = await run_job(
+                job_id, settings, "me", redis=store.redis, consumet=consumet, fetcher=fetcher
+            )
+        return job_id, state
+
+    job_id, state = run(settings, scenario)
+    assert state == "SUCCESS"
+    assert source.hits[f"{CONSUMET}/manga/mangadex/read/c1"] == 0, "chapter 1 was kept"
+    assert all(source.hits[u] == 0 for u in first)
+    assert source.hits[f"{CONSUMET}/manga/mangadex/read/c2"] == 1
+    assert not list(settings.download_dir.glob(".tmp-*")), "the dead archive was dropped"
+    with zipfile.ZipFile(folder.archive(job_id, "zip")) as zf:
+        assert len(zf.namelist()) == 2
+
+
+def test_a_failed_chapter_is_reported_and_the_rest_delivered(settings: Settings) -> None:
+    source = FakeSource()
+    source.add_chapter("c1", "1", 2)
+    bad = source.add_chapter("c2", "2", 3)
+    source.broken[bad[1]] = 410
+
+    async def scenario(store: JobStore) -> tuple[str, str, object]:
+        job_id, state = await run_with(settings, store, source, spec(source, "c1", "c2"))
+        return job_id, state, await store.get(job_id)
+
+    job_id, state, job = run(settings, scenario)
+    assert state == "SUCCESS"
+    assert job.failed[0].chapter_id == "c2"  # type: ignore[attr-defined]
+    assert job.failed[0].reason == "page 2: HTTP 410"  # type: ignore[attr-defined]
+    assert job.file_name.endswith("Ch. 001.cbz")  # type: ignore[attr-defined]
+    cbz = DownloadFolder.from_settings(settings).archive(job_id, "cbz")
+    assert images_in(cbz) == [source.images[u] for u in source.chapters["c1"]]
