@@ -9,7 +9,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, Response
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
@@ -17,21 +16,19 @@ from .api import catalog, downloads, health, images
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
+from .api.webclient import mount_client
 from .celery_app import make_celery
 from .config import Settings, get_settings
 from .consumet import ConsumetClient
-from .errors import NotFound
+from .download_jobs import DownloadJobs
 from .fetch import ImageFetcher
 from .jobs import JobStore
+from .storage import DownloadFolder
 from .tokens import signing_key
 
 log = logging.getLogger(__name__)
 REDIS_CONNECTIONS = 1000  # Redis itself accepts 10000 clients
 DEFAULT_DIST = Path(__file__).resolve().parents[2] / "client" / "dist"
-
-_NO_CLIENT = """<!doctype html><meta charset="utf-8"><title>Manhwa Downloader</title>
-<h1>Manhwa Downloader</h1><p>The web client is not built (run <code>make run</code>).
-The API is up: see <a href="/docs">/docs</a>.</p>"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,16 +49,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         consumet = ConsumetClient.from_settings(settings, cache=redis)
         fetcher = ImageFetcher(settings)
+        store = JobStore(redis)
+        celery = make_celery(settings)
+        folder = DownloadFolder.from_settings(settings)
         app.state.services = Services(
             settings=settings,
             redis=redis,
-            store=JobStore(redis),
+            store=store,
             consumet=consumet,
             images=fetcher,
-            celery=make_celery(settings),
+            celery=celery,
             token_key=await signing_key(redis, settings.secret_key),
+            jobs=DownloadJobs(store, celery, folder, settings.cleanup_grace_seconds),
         )
-        settings.download_dir.mkdir(parents=True, exist_ok=True)
+        folder.ensure()
         try:
             yield
         finally:
@@ -87,25 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for module in (downloads, catalog, images, health):
         app.include_router(module.router)
-    _mount_client(app, settings.client_dist or DEFAULT_DIST)
+    mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app
-
-
-def _mount_client(app: FastAPI, dist: Path) -> None:
-    """Serve the built client with an SPA fallback: unknown non-API paths get index.html."""
-    root = dist.resolve()
-
-    @app.get("/{path:path}", include_in_schema=False)
-    async def client(path: str) -> Response:
-        if path.startswith("api/") or path == "api":
-            raise NotFound(f"no API route /{path}")
-        index = root / "index.html"
-        if not index.exists():
-            return HTMLResponse(_NO_CLIENT)
-        target = (root / path).resolve()
-        if path and target.is_file() and target.is_relative_to(root):
-            cache = (
-                "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
-            )
-            return FileResponse(target, headers={"Cache-Control": cache})
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from ..config import Settings
 from ..consumet import ConsumetClient
+from ..download_jobs import DownloadJobs
 from ..fetch import ImageFetcher
 from ..jobs import JobStore
 
@@ -24,6 +25,7 @@ class Services:
     images: ImageFetcher
     celery: Celery
     token_key: bytes
+    jobs: DownloadJobs
 
 
 async def get_services(request: Request) -> Services:

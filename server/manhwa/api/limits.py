@@ -1,5 +1,10 @@
 """A cap on request bodies: the API takes ids and titles, never uploads, so a huge body is
-refused (413) instead of being buffered whole by the JSON or form parser."""
+refused (413) instead of being buffered whole by the JSON or form parser.
+
+Hand-written although FastAPI has `max_body_size`: FastAPI's limiter (0.165) answers a declared
+oversize body with a text/plain "Content Too Large" from outside our error handler, and every
+error here must be JSON `{"detail"}` (tests/integration/test_bad_input.py).
+"""
 
 from __future__ import annotations
 
