@@ -20,9 +20,10 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import BinaryIO, Self, cast
 
-from manhwa.images import identify_image, to_pdf
+from manhwa.images import identify_image
 from manhwa.models import FORMATS, LAYOUTS, ChapterMeta, Format, Layout, PageImage
 from manhwa.names import chapter_label, page_name, safe_name
+from manhwa.pdf import to_pdf
 from manhwa.storage import create_temp, publish
 
 COMICINFO = "ComicInfo.xml"
@@ -157,7 +158,6 @@ def comicinfo_xml(meta: ChapterMeta, pages: Sequence[tuple[int, int, int]]) -> b
         ("Summary", meta.summary),
         ("Writer", meta.writer),
         ("Genre", genres),
-        ("Web", meta.web),
         ("PageCount", str(len(pages))),
         ("LanguageISO", meta.language_iso),
         ("Manga", _MANGA_VALUES.get(meta.manga.strip().casefold(), "Unknown")),

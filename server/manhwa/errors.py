@@ -1,7 +1,7 @@
 """The app's error tree; each class knows its HTTP status, mapped in one handler (api/errors.py).
 
 AppError (500)
-├── BadRequest (422)            input that fails validation
+├── InvalidInput (422)          input that fails validation
 ├── NotFound (404)              unknown job, source
 ├── Conflict (409)              file not ready, nothing to retry
 ├── Gone (410)                  file expired or deleted
@@ -29,7 +29,7 @@ class AppError(Exception):
         self.detail = detail
 
 
-class BadRequest(AppError):
+class InvalidInput(AppError):
     status_code = 422
 
 

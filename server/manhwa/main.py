@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
-from .api import catalog, downloads, health, images
+from .api import catalog, downloads, health, image_proxy
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis=redis,
             store=store,
             consumet=consumet,
-            images=fetcher,
+            fetcher=fetcher,
             celery=celery,
             token_key=await signing_key(redis, settings.secret_key),
             jobs=DownloadJobs(store, celery, folder, settings.cleanup_grace_seconds),
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "Range"],
             expose_headers=["Content-Disposition", "Content-Length"],
         )
-    for module in (downloads, catalog, images, health):
+    for module in (downloads, catalog, image_proxy, health):
         app.include_router(module.router)
     mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app

@@ -76,7 +76,6 @@ class Page(BaseModel):
     index: int
     img: str
     headers: dict[str, str] = Field(default_factory=dict)
-    token: str | None = None
 
 
 class ChapterPages(BaseModel):
@@ -109,6 +108,5 @@ class ChapterMeta:
     summary: str | None = None
     writer: str | None = None
     genres: tuple[str, ...] = field(default_factory=tuple)
-    web: str | None = None
     language_iso: str = "en"
     manga: str = "Yes"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import BadRequest
+from .errors import InvalidInput
 
 MAX_ID_LENGTH = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -14,19 +14,19 @@ def check_id(value: str, what: str = "chapter id") -> str:
     """1–200 printable characters, no `..` segment, no leading `/`, no backslash."""
     shown = value[:60].encode("unicode_escape").decode()
     if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f"{what} must not be empty")
+        raise InvalidInput(f"{what} must not be empty")
     if len(value) > MAX_ID_LENGTH:
-        raise BadRequest(f"{what} {shown!r}… is longer than {MAX_ID_LENGTH} characters")
+        raise InvalidInput(f"{what} {shown!r}… is longer than {MAX_ID_LENGTH} characters")
     if _CONTROL.search(value):
-        raise BadRequest(f"{what} {shown!r} contains control characters")
+        raise InvalidInput(f"{what} {shown!r} contains control characters")
     if "\\" in value:
-        raise BadRequest(f"{what} {shown!r} contains a backslash")
+        raise InvalidInput(f"{what} {shown!r} contains a backslash")
     if value.startswith("/"):
-        raise BadRequest(f"{what} {shown!r} starts with '/'")
+        raise InvalidInput(f"{what} {shown!r} starts with '/'")
     if any(part in ("..", ".") for part in value.split("/")):
-        raise BadRequest(f"{what} {shown!r} contains a '..' or '.' path segment")
+        raise InvalidInput(f"{what} {shown!r} contains a '..' or '.' path segment")
     if value != value.strip():
-        raise BadRequest(f"{what} {shown!r} has leading or trailing spaces")
+        raise InvalidInput(f"{what} {shown!r} has leading or trailing spaces")
     return value
 
 
@@ -35,5 +35,5 @@ def check_title(value: str | None) -> str | None:
         return None
     value = _CONTROL.sub("", value).strip()
     if len(value) > 300:
-        raise BadRequest("title is longer than 300 characters")
+        raise InvalidInput("title is longer than 300 characters")
     return value or None

@@ -35,7 +35,6 @@ SCHEMA_ORDER = [
     "Summary",
     "Writer",
     "Genre",
-    "Web",
     "PageCount",
     "LanguageISO",
     "Manga",
@@ -83,7 +82,6 @@ def make_meta(**changes: object) -> ChapterMeta:
         "summary": "Sung Jinwoo & friends <3",
         "writer": "Chugong",
         "genres": ("Action", "Fantasy"),
-        "web": "https://example.org/read/solo-leveling?chapter=12&lang=en",
         "language_iso": "ko",
         "manga": "Yes",
     }
@@ -156,7 +154,7 @@ def test_comicinfo_validates_and_describes_the_pages(
     assert root.findtext("Volume") == "2"
     assert root.findtext("Genre") == "Action, Fantasy"
     assert root.findtext("Summary") == "Sung Jinwoo & friends <3"
-    assert root.findtext("Web") == "https://example.org/read/solo-leveling?chapter=12&lang=en"
+    assert root.find("Web") is None  # no source gives a chapter's web address
     assert root.findtext("LanguageISO") == "ko"
     assert root.findtext("Manga") == "Yes"
     page_infos = [p.attrib for p in root.iter("Page")]
@@ -208,7 +206,6 @@ def test_comicinfo_escapes_and_strips_what_xml_cannot_hold(schema: xmlschema.XML
         summary="line one\r\nline two\x7f",
         writer=None,
         genres=("", "Drama\x01"),
-        web=None,
         volume=None,
     )
     xml = comicinfo_xml(meta, [(10, 20, 30)])

@@ -9,9 +9,9 @@ import zipfile
 import zlib
 
 import pytest
-from PIL import Image, PdfParser, PngImagePlugin
+from PIL import Image, PngImagePlugin
 
-from manhwa.images import ImageRejected, check_image, convert_image, to_pdf
+from manhwa.images import ImageRejected, check_image
 from manhwa.models import PageImage
 
 MAX_PIXELS = 64_000_000
@@ -234,89 +234,7 @@ def test_rejection_carries_its_reason() -> None:
     assert str(error) == "not an image"
 
 
-# --- conversion ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("source", "target", "ext"),
-    [
-        (make("PNG", mode="RGBA"), "JPEG", "jpg"),
-        (make("PNG", mode="P"), "WEBP", "webp"),
-        (make("JPEG"), "PNG", "png"),
-        (make("WEBP", mode="RGBA"), "PNG", "png"),
-        (animated_gif(), "JPEG", "jpg"),
-        (make("JPEG", mode="CMYK"), "WEBP", "webp"),
-    ],
-)
-def test_convert_produces_a_valid_image_of_the_target_format(
-    source: bytes, target: str, ext: str
-) -> None:
-    page = check_image(source, 3, MAX_PIXELS)
-    converted = convert_image(page, target)
-    assert (converted.format, converted.ext, converted.index) == (target, ext, 3)
-    again = check_image(converted.data, 3, MAX_PIXELS)
-    assert (again.format, again.width, again.height) == (target, page.width, page.height)
-
-
-def test_convert_to_the_same_format_is_a_no_op() -> None:
-    page = check_image(make("PNG"), 0, MAX_PIXELS)
-    assert convert_image(page, "png") is page
-
-
-def test_convert_applies_exif_orientation() -> None:
-    exif = Image.Exif()
-    exif[0x0112] = 6  # rotate 90° clockwise to display
-    page = check_image(make("JPEG", (40, 30), exif=exif), 0, MAX_PIXELS)
-    converted = convert_image(page, "PNG")
-    assert (converted.width, converted.height) == (30, 40)
-
-
-def test_convert_keeps_a_page_the_target_cannot_hold() -> None:
-    page = check_image(make("PNG", (2, 17000)), 0, MAX_PIXELS)
-    assert convert_image(page, "WEBP") is page
-
-
-def test_convert_rejects_unknown_targets() -> None:
-    page = check_image(make("PNG"), 0, MAX_PIXELS)
-    with pytest.raises(ValueError):
-        convert_image(page, "BMP")
-
-
-# --- PDF -------------------------------------------------------------------------------------
-
-
-def test_pdf_has_one_page_per_image() -> None:
-    sources = [
-        make("JPEG", (40, 30)),
-        make("JPEG", (40, 30), mode="L"),
-        make("PNG", (30, 40), mode="RGBA"),
-        make("WEBP", (20, 20)),
-        animated_gif(),
-        make("JPEG", (10, 30000)),
-    ]
-    pages = [check_image(data, i, MAX_PIXELS) for i, data in enumerate(sources)]
-    out = io.BytesIO()
-    to_pdf(iter(pages), out)
-    pdf = out.getvalue()
-    assert pdf.startswith(b"%PDF-1.4")
-    assert pdf.endswith(b"%%EOF\n")
-    parser = PdfParser.PdfParser(buf=pdf)
-    assert len(parser.pages) == len(pages)
-    boxes = [parser.read_indirect(ref)[b"MediaBox"] for ref in parser.pages]
-    assert boxes[0] == [0, 0, 40, 30]
-    assert max(boxes[-1]) <= 14400  # a strip taller than a viewer's maximum page is scaled
-
-
-def test_pdf_embeds_jpeg_bytes_unchanged() -> None:
-    data = make("JPEG", (40, 30))
-    out = io.BytesIO()
-    to_pdf([check_image(data, 0, MAX_PIXELS)], out)
-    assert data in out.getvalue()
-
-
-def test_pdf_of_no_pages_is_an_error() -> None:
-    with pytest.raises(ValueError):
-        to_pdf([], io.BytesIO())
+# --- polyglots ------------------------------------------------------------------------------
 
 
 def test_jpeg_with_script_in_a_comment_segment_is_rejected() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from manhwa.errors import BadRequest
+from manhwa.errors import InvalidInput
 from manhwa.validation import check_id, check_title
 
 
@@ -21,12 +21,12 @@ def test_real_id_formats_pass(good: str) -> None:
      " padded"],
 )  # fmt: skip
 def test_hostile_ids_are_refused(bad: str) -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidInput):
         check_id(bad)
 
 
 def test_titles_lose_control_characters() -> None:
     assert check_title("Tower\x00 of\x1b Dawn ") == "Tower of Dawn"
     assert check_title("   ") is None
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidInput):
         check_title("t" * 301)

@@ -22,7 +22,7 @@ class Services:
     redis: Redis
     store: JobStore
     consumet: ConsumetClient
-    images: ImageFetcher
+    fetcher: ImageFetcher
     celery: Celery
     token_key: bytes
     jobs: DownloadJobs

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field, ValidationError
 
-from ..errors import BadRequest, NotFound
+from ..errors import InvalidInput, NotFound
 from ..jobs import FINAL, JobSpec, JobState, JobStatus
 from ..models import Format, Layout
 from ..providers import resolve_provider
@@ -79,9 +79,9 @@ async def _read_request(request: Request) -> dict[str, Any]:
         try:
             body = await request.json()
         except (ValueError, UnicodeDecodeError, RecursionError):  # nested 100000 deep, say
-            raise BadRequest("body is not valid JSON") from None
+            raise InvalidInput("body is not valid JSON") from None
         if not isinstance(body, dict):
-            raise BadRequest("body must be a JSON object")
+            raise InvalidInput("body must be a JSON object")
         data.update(body)
     elif "form" in content_type:
         form = await request.form()
@@ -108,15 +108,15 @@ def _validate(data: dict[str, Any], services: Services) -> JobSpec:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise BadRequest(f"{where}: {first['msg']}") from None
+        raise InvalidInput(f"{where}: {first['msg']}") from None
     try:
         provider = resolve_provider(req.source)
     except NotFound as exc:
-        raise BadRequest(exc.detail) from None
+        raise InvalidInput(exc.detail) from None
     limit = services.settings.max_chapters_per_job
     ids = list(dict.fromkeys(req.ids))
     if len(ids) > limit:  # counted before each id is checked: a huge list costs nothing more
-        raise BadRequest(f"ids: at most {limit} chapters per download, got {len(ids)}")
+        raise InvalidInput(f"ids: at most {limit} chapters per download, got {len(ids)}")
     ids = [check_id(i) for i in ids]
     return JobSpec(
         source=provider.name,

@@ -65,6 +65,6 @@ async def image(services: ServicesDep, token: str, request: Request) -> Response
     page = _cache.get(token)
     if page is None:
         headers_out = {"Referer": referer} if referer else {}
-        page = await services.images.fetch(url, 0, headers_out, _fallback_for(referer))
+        page = await services.fetcher.fetch(url, 0, headers_out, _fallback_for(referer))
         _cache.put(token, page)
     return Response(page.data, media_type=f"image/{page.format.lower()}", headers=headers)
