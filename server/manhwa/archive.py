@@ -11,7 +11,6 @@ Entries get a fixed timestamp (1980-01-01) so the same chapter always yields the
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -20,20 +19,15 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import BinaryIO, Self, cast
 
+from manhwa.comicinfo import COMICINFO, comicinfo_xml
 from manhwa.images import identify_image
 from manhwa.models import FORMATS, LAYOUTS, ChapterMeta, Format, Layout, PageImage
 from manhwa.names import chapter_label, page_name, safe_name
 from manhwa.pdf import to_pdf
 from manhwa.storage import create_temp, publish
 
-COMICINFO = "ComicInfo.xml"
-
 _COPY_BUFFER = 1 << 20  # bytes held while streaming an entry or file
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-_MANGA_VALUES = {v.casefold(): v for v in ("Unknown", "No", "Yes", "YesAndRightToLeft")}
-# Characters XML 1.0 forbids, plus the C1 controls it discourages.
-_XML_INVALID = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_VOLUME = re.compile(r"\s*(?:vol(?:ume)?\.?\s*)?0*([0-9]{1,9})\s*", re.IGNORECASE)
 
 
 class IncompleteChapter(Exception):
@@ -135,46 +129,6 @@ class ChapterWriter(_StagedZip):
         tb: TracebackType | None,
     ) -> None:
         self.abort()  # no-op once finished
-
-
-def comicinfo_xml(meta: ChapterMeta, pages: Sequence[tuple[int, int, int]]) -> bytes:
-    """ComicInfo.xml (schema v2.0) for a chapter; `pages` holds (width, height, bytes) per page.
-
-    Elements follow the schema's xs:sequence order; Volume appears only when it is a whole
-    number (the schema types it xs:int).
-    """
-    lines = ['<?xml version="1.0" encoding="utf-8"?>']
-    lines.append(
-        '<ComicInfo xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-        ' xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
-    )
-    volume = _VOLUME.fullmatch(meta.volume or "")
-    genres = ", ".join(g for g in (_xml_text(g).strip() for g in meta.genres) if g)
-    fields: list[tuple[str, str | None]] = [
-        ("Title", meta.title),
-        ("Series", meta.series),
-        ("Number", meta.number),
-        ("Volume", volume.group(1) if volume else None),
-        ("Summary", meta.summary),
-        ("Writer", meta.writer),
-        ("Genre", genres),
-        ("PageCount", str(len(pages))),
-        ("LanguageISO", meta.language_iso),
-        ("Manga", _MANGA_VALUES.get(meta.manga.strip().casefold(), "Unknown")),
-    ]
-    for tag, value in fields:
-        text = _xml_text(value or "").strip()
-        if text or tag == "Number":
-            lines.append(f"  <{tag}>{_escape(text)}</{tag}>")
-    lines.append("  <Pages>")
-    for image, (width, height, size) in enumerate(pages):
-        lines.append(
-            f'    <Page Image="{image}" ImageWidth="{width}" ImageHeight="{height}"'
-            f' ImageSize="{size}" />'
-        )
-    lines.append("  </Pages>")
-    lines.append("</ComicInfo>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def archive_ext(fmt: Format, layout: Layout, chapters: int) -> str:
@@ -344,13 +298,3 @@ def _entry(name: str, size: int) -> zipfile.ZipInfo:
     info.external_attr = 0o644 << 16
     info.file_size = size  # lets zipfile pick ZIP64 up front for entries past 4 GiB
     return info
-
-
-def _xml_text(value: str) -> str:
-    return _XML_INVALID.sub("", value)
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )

@@ -1,21 +1,29 @@
-"""File lifetime: delete after a served download's grace period, sweep expired files and
-orphan temp files, and re-enqueue jobs whose worker died (the lease watchdog) or whose queued
-message was lost with a worker or a Redis crash."""
+"""When a job's archive is deleted, and the periodic sweep.
+
+Every deletion of a finished archive is decided here: `expire` (after a served download's grace
+period, at `FILE_TTL_SECONDS`, or at once on the user's DELETE), never while a transfer is in
+flight, and `purge` (the operator's `manhwa purge`). The sweep also drops orphan temp files and
+re-enqueues jobs whose worker died (the lease watchdog) or whose queued message was lost with a
+worker or a Redis crash. The files themselves are `storage`'s; the records `JobStore`'s.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from redis.asyncio import Redis
 
 from .config import Settings
-from .jobs import ACTIVE, EXPIRED, PENDING, PROGRESS, SUCCESS, JobStore
+from .jobs import ACTIVE, CANCELLED, EXPIRED, PENDING, PROGRESS, SUCCESS, JobStore
 from .storage import DownloadFolder
 
 log = logging.getLogger(__name__)
+Expiry = Literal["deleted", "not yet", "in flight", "nothing to delete", "changed meanwhile"]
 
 
 @dataclass
@@ -30,17 +38,26 @@ async def delete_file(settings: Settings, job_id: str) -> str:
     redis = Redis.from_url(settings.store_url, decode_responses=True)
     try:
         store = JobStore(redis)
-        return await _expire(store, DownloadFolder.from_settings(settings), job_id)
+        return await expire(store, DownloadFolder.from_settings(settings), job_id)
     finally:
         await redis.aclose()
 
 
-async def _expire(store: JobStore, folder: DownloadFolder, job_id: str) -> str:
+async def expire(
+    store: JobStore,
+    folder: DownloadFolder,
+    job_id: str,
+    *,
+    due_only: bool = True,
+    status_text: str = "Expired: file deleted",
+) -> Expiry:
+    """Delete a finished job's archive and mark it EXPIRED: once it is due (`due_only`) or at
+    once, and never while a transfer of it is in flight."""
     raw = await store.get_raw(job_id)
     if raw is None or raw["state"] != SUCCESS:
         return "nothing to delete"
     expires_at = float(raw.get("expires_at") or 0)
-    if expires_at > time.time():
+    if due_only and expires_at > time.time():
         return "not yet"
     if await store.serving_count(job_id) > 0:
         return "in flight"  # a transfer is open: the next sweep tries again
@@ -48,7 +65,7 @@ async def _expire(store: JobStore, folder: DownloadFolder, job_id: str) -> str:
         job_id,
         {SUCCESS},
         state=EXPIRED,
-        status_text="Expired: file deleted",
+        status_text=status_text,
         expires_at=time.time(),
     ):
         return "changed meanwhile"
@@ -85,7 +102,7 @@ async def sweep(
                 continue
             state = raw["state"]
             if state == SUCCESS and float(raw.get("expires_at") or 0) <= now:
-                if await _expire(store, folder, job_id) == "deleted":
+                if await expire(store, folder, job_id) == "deleted":
                     report.expired += 1
             elif state in ACTIVE:
                 live_work.add(job_id)
@@ -121,3 +138,36 @@ async def sweep(
     finally:
         await redis.aclose()
     return report
+
+
+async def purge(settings: Settings, *, everything: bool) -> int:
+    """Delete finished jobs, their records and files (`everything`: running ones too, after
+    their workers stood down, and every work folder). Returns how many jobs went."""
+    folder = DownloadFolder.from_settings(settings)
+    redis = Redis.from_url(settings.store_url, decode_responses=True)
+    removed = 0
+    try:
+        store = JobStore(redis)
+        if everything:
+            # Cancel running jobs and wait for their workers to stand down (lease released):
+            # a record deleted under a live worker would be half re-created by its next update.
+            ids = await store.all_ids()
+            for job_id in ids:
+                await store.transition(job_id, ACTIVE, state=CANCELLED, status_text="Purged")
+            deadline = time.monotonic() + 2 * settings.lease_seconds
+            leased = set(ids)
+            while leased and time.monotonic() < deadline:  # a lease is a key, not an event
+                leased = {job_id for job_id in leased if await store.lease_owner(job_id)}
+                await asyncio.sleep(0.2 if leased else 0)
+        for job_id in await store.all_ids():
+            raw = await store.get_raw(job_id)
+            if raw and raw["state"] in ACTIVE and not everything:
+                continue
+            folder.delete_archive((raw or {}).get("file_path"))
+            await store.delete(job_id)
+            removed += 1
+    finally:
+        await redis.aclose()
+    if everything:
+        folder.remove_all_work()
+    return removed

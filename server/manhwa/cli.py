@@ -1,5 +1,9 @@
 """`manhwa run|api|worker|redis|demo-source|status|purge`: the commands `make run`,
-docker-compose and operators use."""
+docker-compose and operators use.
+
+Over 300 lines until its process-spawning code moves into the one process helper shared with
+the test and bench stacks (issue 10, point 11).
+"""
 
 from __future__ import annotations
 
@@ -233,47 +237,12 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _purge_jobs(everything: bool) -> int:
-    from redis.asyncio import Redis
-
-    from .jobs import ACTIVE, CANCELLED, JobStore
-    from .storage import DownloadFolder
-
-    settings = get_settings()
-    folder = DownloadFolder.from_settings(settings)
-    redis = Redis.from_url(settings.store_url, decode_responses=True)
-    removed = 0
-    try:
-        store = JobStore(redis)
-        if everything:
-            # Cancel running jobs and wait for their workers to stand down (lease released):
-            # a record deleted under a live worker would be half re-created by its next update.
-            ids = await store.all_ids()
-            for job_id in ids:
-                await store.transition(job_id, ACTIVE, state=CANCELLED, status_text="Purged")
-            deadline = time.monotonic() + 2 * settings.lease_seconds
-            leased = set(ids)
-            while leased and time.monotonic() < deadline:  # a lease is a key, not an event
-                leased = {job_id for job_id in leased if await store.lease_owner(job_id)}
-                await asyncio.sleep(0.2 if leased else 0)
-        for job_id in await store.all_ids():
-            raw = await store.get_raw(job_id)
-            if raw and raw["state"] in ACTIVE and not everything:
-                continue
-            folder.delete_archive((raw or {}).get("file_path"))
-            await store.delete(job_id)
-            removed += 1
-    finally:
-        await redis.aclose()
-    if everything:
-        folder.remove_all_work()
-    return removed
-
-
 def _purge(args: argparse.Namespace) -> int:
     if args.all:  # empty the queues first, so no queued job starts while the rest is purged
         make_celery(get_settings()).control.purge()
-    removed = asyncio.run(_purge_jobs(args.all))
+    from .cleanup import purge
+
+    removed = asyncio.run(purge(get_settings(), everything=args.all))
     print(f"purged {removed} job(s){' and the queues' if args.all else ''}")
     return 0
 

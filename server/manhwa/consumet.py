@@ -1,6 +1,8 @@
 """Typed async client for the Consumet manga API, normalising each provider's quirks.
 
 Every httpx failure is turned into one of our UpstreamError classes here, at the boundary.
+Over 300 lines because the client and the normalisation of each answer's shapes (see
+shared/consumet/CONTRACT.md) change together, whenever a provider changes what it sends.
 """
 
 from __future__ import annotations

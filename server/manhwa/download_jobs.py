@@ -17,6 +17,7 @@ from pathlib import Path
 from celery import Celery
 
 from .celery_app import enqueue_download, schedule_delete
+from .cleanup import expire
 from .errors import Conflict, Gone, NotFound
 from .jobs import ACTIVE, CANCELLED, EXPIRED, FAILURE, SUCCESS, JobSpec, JobStatus, JobStore
 from .storage import DownloadFolder
@@ -87,13 +88,11 @@ class DownloadJobs:
             if cancelled and job.celery_task_id:
                 await asyncio.to_thread(self.celery.control.revoke, job.celery_task_id)
         elif job.state == SUCCESS:
-            if await store.serving_count(job_id) > 0:
+            outcome = await expire(
+                store, self.folder, job_id, due_only=False, status_text="Deleted"
+            )
+            if outcome == "in flight":
                 raise Conflict("the file is being downloaded right now; try again when it ends")
-            raw = await store.get_raw(job_id)
-            if await store.transition(
-                job_id, {SUCCESS}, state=EXPIRED, status_text="Deleted", expires_at=time.time()
-            ):
-                self.folder.delete_archive((raw or {}).get("file_path"))
         return await self.get(job_id)
 
     async def file(self, job_id: str) -> tuple[JobStatus, Path]:

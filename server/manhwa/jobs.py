@@ -3,6 +3,9 @@
 Keys (prefix `manhwa:`): `job:{id}` hash, `jobs` sorted set by creation time, `dedup:{key}`
 → job id, `lease:{id}` → owner (short TTL, renewed while a worker runs the job),
 `serving:{id}` → transfers in flight, channel `events:{id}` for progress.
+
+Over 300 lines on purpose: `JobStore` is the only writer of these keys (cleanup, the CLI, the
+API and the workers all call it), so every key's rules sit in this one module.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from manhwa.archive import (
     archive_ext,
     assemble,
     chapter_stem,
-    comicinfo_xml,
     download_name,
 )
+from manhwa.comicinfo import comicinfo_xml
 from manhwa.images import check_image
 from manhwa.models import ChapterMeta, PageImage
 

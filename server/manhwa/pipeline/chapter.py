@@ -12,7 +12,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..archive import COMICINFO, ChapterWriter
+from ..archive import ChapterWriter
+from ..comicinfo import COMICINFO
 from ..consumet import ConsumetClient
 from ..errors import ImageFetchError, UpstreamError
 from ..fetch import ImageFetcher
