@@ -1,9 +1,9 @@
-"""Chapter archives: the streaming CBZ writer, ComicInfo.xml, and the job's final archive.
+"""Chapter archives: the streaming CBZ writer, the job's final archive, and their names.
 
 Archives are what Komga, Kavita and Mihon read, so their shape follows those readers: one CBZ
-per chapter, images at the root named `001.jpg`…, `ComicInfo.xml` (schema v2.0) at the root.
-Images are stored, never re-compressed (ZIP_STORED). Every file is written to a `.tmp-*` file in
-its destination directory, fsynced and `os.replace`d, so a reader never sees half a file.
+per chapter, images at the root named `001.jpg`…, `ComicInfo.xml` (schema v2.0, `comicinfo.py`)
+at the root. Images are stored, never re-compressed (ZIP_STORED). Every file is written through
+`storage.create_temp` and `storage.publish`, so a reader never sees half a file.
 
 Entries get a fixed timestamp (1980-01-01) so the same chapter always yields the same bytes.
 """

@@ -174,10 +174,11 @@ def _api(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from .storage import DownloadFolder
     from .worker import app
 
     settings = get_settings()
-    settings.download_dir.mkdir(parents=True, exist_ok=True)
+    DownloadFolder.from_settings(settings).ensure()
     argv = [
         "worker",
         "--queues", args.queues,

@@ -82,6 +82,9 @@ class DownloadFolder(Folder):
     def work_dir(self, job_id: str) -> Path:
         return self.root / WORK_DIR / job_id
 
+    def make_work_dir(self, job_id: str) -> None:
+        self.work_dir(job_id).mkdir(parents=True, exist_ok=True)
+
     def chapter(self, job_id: str, position: int) -> Path:
         """Where a job's chapter at `position` (0-based, reading order) is kept once finished."""
         return self.work_dir(job_id) / f"{position:04d}.cbz"

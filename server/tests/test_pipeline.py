@@ -58,19 +58,23 @@ def run(settings: Settings, scenario: Callable[[JobStore], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+async def run_existing(settings: Settings, store: JobStore, source: FakeSource, job_id: str) -> str:
+    """Run a queued job as a worker would, with `source` as Consumet and the image host."""
+    async with (
+        ConsumetClient.from_settings(settings, transport=source.transport()) as consumet,
+        ImageFetcher(settings, transport=source.transport()) as fetcher,
+    ):
+        return await run_job(
+            job_id, settings, "test-owner", redis=store.redis, consumet=consumet, fetcher=fetcher
+        )
+
+
 async def run_with(
     settings: Settings, store: JobStore, source: FakeSource, spec: JobSpec
 ) -> tuple[str, str]:
     job_id, created = await store.create_or_get(spec)
     assert created
-    async with (
-        ConsumetClient.from_settings(settings, transport=source.transport()) as consumet,
-        ImageFetcher(settings, transport=source.transport()) as fetcher,
-    ):
-        state = await run_job(
-            job_id, settings, "test-owner", redis=store.redis, consumet=consumet, fetcher=fetcher
-        )
-    return job_id, state
+    return job_id, await run_existing(settings, store, source, job_id)
 
 
 def spec(source: FakeSource, *ids: str, fmt: str = "cbz") -> JobSpec:
@@ -294,14 +298,7 @@ def test_a_half_done_job_resumes_from_its_finished_chapters(settings: Settings) 
                 writer.add(check_image(source.images[url], i, 10**6))
             writer.finish()
         (settings.download_dir / f".tmp-{job_id}.dead.zip").write_bytes(b"half")
-        async with (
-            ConsumetClient.from_settings(settings, transport=source.transport()) as consumet,
-            ImageFetcher(settings, transport=source.transport()) as fetcher,
-        ):
-            state = await run_job(
-                job_id, settings, "me", redis=store.redis, consumet=consumet, fetcher=fetcher
-            )
-        return job_id, state
+        return job_id, await run_existing(settings, store, source, job_id)
 
     job_id, state = run(settings, scenario)
     assert state == "SUCCESS"
@@ -330,3 +327,20 @@ def test_a_failed_chapter_is_reported_and_the_rest_delivered(settings: Settings)
     assert job.file_name.endswith("Ch. 001.cbz")  # type: ignore[attr-defined]
     cbz = DownloadFolder.from_settings(settings).archive(job_id, "cbz")
     assert images_in(cbz) == [source.images[u] for u in source.chapters["c1"]]
+
+
+def test_a_job_on_a_referer_checking_host_gets_its_pages_with_the_fallback(
+    settings: Settings,
+) -> None:
+    source = FakeSource(provider="mangakakalot", referer_required="https://www.mangakakalot.gg/")
+    urls = source.add_chapter("c1", "1", 3)
+
+    async def scenario(store: JobStore) -> tuple[str, str]:
+        return await run_with(settings, store, source, spec(source, "c1"))
+
+    job_id, state = run(settings, scenario)
+    assert state == "SUCCESS"
+    cbz = DownloadFolder.from_settings(settings).archive(job_id, "cbz")
+    assert images_in(cbz) == [source.images[u] for u in urls]
+    assert source.referers.count("https://www.mangakakalot.gg") == 3, "the default first"
+    assert source.referers.count("https://www.mangakakalot.gg/") == 3, "then the fallback"

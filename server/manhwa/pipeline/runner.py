@@ -113,7 +113,7 @@ class JobRunner:
         self, consumet: ConsumetClient, fetcher: ImageFetcher
     ) -> list[ChapterResult]:
         job_id = self.job.task_id
-        self.folder.work_dir(job_id).mkdir(parents=True, exist_ok=True)
+        self.folder.make_work_dir(job_id)
         # A worker killed mid-job leaves its half-built archive; this delivery builds a new one.
         self.folder.clear_temp(job_id)
         info = await self._info(consumet)
