@@ -4,9 +4,10 @@ host are an `httpx.MockTransport` (tests/fake_source.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import zipfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -344,3 +345,37 @@ def test_a_job_on_a_referer_checking_host_gets_its_pages_with_the_fallback(
     assert images_in(cbz) == [source.images[u] for u in urls]
     assert source.referers.count("https://www.mangakakalot.gg") == 3, "the default first"
     assert source.referers.count("https://www.mangakakalot.gg/") == 3, "then the fallback"
+
+
+class CountingGate:
+    """A HostGate that records each admission (what fleet-wide host budgets plug in as)."""
+
+    def __init__(self) -> None:
+        self.held: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def _hold(self, host: str) -> AsyncIterator[None]:
+        self.held.append(host)
+        yield
+
+    def hold(self, host: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._hold(host)
+
+
+def test_every_single_request_passes_the_host_gate(settings: Settings) -> None:
+    source = FakeSource()
+    url = source.add_chapter("c1", "1", 1)[0]
+    source.faults[url] = [(503, None)]
+    source.faults[f"{CONSUMET}/manga/mangadex/read/c1"] = [(502, None)]
+    gate = CountingGate()
+
+    async def scenario() -> None:
+        async with (
+            ConsumetClient.from_settings(settings, transport=source.transport(), gate=gate) as c,
+            ImageFetcher(settings, transport=source.transport(), gate=gate) as fetcher,
+        ):
+            await c.read(resolve_provider("mangadex"), "c1")
+            await fetcher.fetch(url, 0, {})
+
+    asyncio.run(scenario())
+    assert gate.held == ["consumet.test", "consumet.test", "img.test", "img.test"]

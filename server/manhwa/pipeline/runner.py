@@ -18,6 +18,7 @@ from ..errors import UpstreamError
 from ..fetch import ImageFetcher
 from ..jobs import FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
 from ..models import Chapter, ChapterMeta, MangaInfo
+from ..outbound import OPEN_GATE, HostGate
 from ..providers import Provider, resolve_provider
 from ..storage import DownloadFolder
 from .chapter import PAGES_AHEAD, ChapterDownloader, ChapterResult
@@ -67,7 +68,8 @@ class JobRunner:
 
     `consumet` and `fetcher` are used as given (and left open) when passed, which is how tests
     and the in-process property test drive a job against `httpx.MockTransport` sources; else the
-    runner opens its own from `settings` for the length of the run.
+    runner opens its own from `settings` for the length of the run, both requesting through
+    `gate` (fleet-wide host budgets; the default admits everything).
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class JobRunner:
         consumet: ConsumetClient | None = None,
         fetcher: ImageFetcher | None = None,
         folder: DownloadFolder | None = None,
+        gate: HostGate = OPEN_GATE,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -91,17 +94,20 @@ class JobRunner:
         self.builder: ArchiveBuilder | None = None
         self._consumet = consumet
         self._fetcher = fetcher
+        self._gate = gate
 
     async def run(self) -> None:
         try:
             async with AsyncExitStack() as stack:
                 consumet = self._consumet
                 if consumet is None:
-                    consumet = ConsumetClient.from_settings(self.settings, cache=self.store.redis)
+                    consumet = ConsumetClient.from_settings(
+                        self.settings, cache=self.store.redis, gate=self._gate
+                    )
                     stack.push_async_callback(consumet.aclose)
                 fetcher = self._fetcher
                 if fetcher is None:
-                    fetcher = ImageFetcher(self.settings)
+                    fetcher = ImageFetcher(self.settings, gate=self._gate)
                     stack.push_async_callback(fetcher.aclose)
                 results = await self._download(consumet, fetcher)
             await self._finish(results)
