@@ -1,5 +1,5 @@
-"""`manhwa run|api|worker|redis|demo-source|status|purge`: the commands `make run`,
-docker-compose and operators use."""
+"""`manhwa run|api|worker|redis|demo-source|status|purge|set-password|token`: the commands
+`make run`, docker-compose and operators use."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from .access.commands import register as register_access_commands
 from .config import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +159,9 @@ def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    # The app's settings learn the address it really listens on (the open-app warning).
+    os.environ["HOST"] = args.host or settings.host
+    get_settings.cache_clear()
     uvicorn.run(
         "manhwa.main:create_app",
         factory=True,
@@ -166,6 +170,9 @@ def _api(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
         workers=args.workers,
+        # The access guard must see the real peer: TRUSTED_PROXIES decides whose proxy headers
+        # count (uvicorn would otherwise rewrite the peer from X-Forwarded-For of 127.0.0.1).
+        proxy_headers=False,
     )
     return 0
 
@@ -360,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="delete finished jobs and their files")
     purge.add_argument("--all", action="store_true", help="also running jobs and queued tasks")
     purge.set_defaults(func=_purge)
+
+    register_access_commands(sub)  # set-password, token create|list|revoke
     return parser
 
 

@@ -13,7 +13,9 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
-from .api import catalog, downloads, health, images
+from .access.guard import Access, AccessGuard
+from .access.hosts import TrustedHosts
+from .api import auth, catalog, downloads, health, images
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             celery=make_celery(settings),
             token_key=await signing_key(redis, settings.secret_key),
         )
+        access.attach(redis)
         settings.download_dir.mkdir(parents=True, exist_ok=True)
         try:
             yield
@@ -83,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     api_errors.install(app)
     app.add_middleware(BodyLimit)
+    # Outermost last: trusted Host, then CORS (answers preflights), then writes and logins.
+    access = app.state.access = Access(settings)
+    app.add_middleware(AccessGuard, access=access)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -91,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "Range"],
             expose_headers=["Content-Disposition", "Content-Length"],
         )
-    for module in (downloads, catalog, images, health):
+    app.add_middleware(TrustedHosts, policy=access.hosts)
+    for module in (downloads, catalog, images, health, auth):
         app.include_router(module.router)
     _mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app
