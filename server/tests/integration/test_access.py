@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 
 from manhwa.access.api_tokens import TokenStore
 from manhwa.access.passwords import PasswordStore
-from manhwa.access.throttle import FREE, LoginThrottle
+from manhwa.access.throttle import FREE, GLOBAL_FREE, LoginThrottle
 from manhwa.config import Settings
 from manhwa.main import create_app
 
@@ -295,8 +295,10 @@ def test_wrong_passwords_are_slowed_per_address_and_a_success_clears_it(redis_ur
             early = await _login(client)
             assert early.status_code == 429 and int(early.headers["retry-after"]) >= 1
             assert (await throttle.state("203.0.113.9")).failures == FREE
-            # another address is not held up by this one
+            # another address is not held up by this one, but the failures count globally too
             assert (await throttle.state("198.51.100.2")).retry_after == 0
+            overall = await redis.hget("manhwa:auth:fail:*", "failures")
+            assert int(overall or 0) == FREE
         async with running(app, peer="198.51.100.2") as other:
             assert (await _login(other)).status_code == 204
         # the wait passed (a clock an hour later), the right password clears the count
@@ -309,6 +311,10 @@ def test_wrong_passwords_are_slowed_per_address_and_a_success_clears_it(redis_ur
             assert more.failures == FREE + 1 and more.retry_after == 2  # doubled
             await later.succeeded("203.0.113.9")
             assert (await later.state("203.0.113.9")).failures == 0
+            # a botnet: many addresses, each under its own limit, meet the global one
+            for n in range(GLOBAL_FREE):
+                await later.failed(f"192.0.2.{n}")
+            assert (await later.state("198.51.100.77")).retry_after > 0
         finally:
             await redis_client.aclose()
 
