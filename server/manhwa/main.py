@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", "Range"],
+            allow_headers=["Content-Type", "Range", "Authorization"],  # API tokens
             expose_headers=["Content-Disposition", "Content-Length"],
         )
     app.add_middleware(TrustedHosts, policy=access.hosts)

@@ -3,8 +3,10 @@ login throttle's delays, the caller's address behind proxies, the settings' vali
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
@@ -14,6 +16,7 @@ from manhwa.access.hosts import HostPolicy
 from manhwa.access.identity import client_address
 from manhwa.access.throttle import FREE, MAX_DELAY, delay_after
 from manhwa.config import Settings
+from manhwa.main import create_app
 
 OWN = "127.0.0.1:8000"
 
@@ -138,3 +141,21 @@ def test_open_app_on_a_non_loopback_address_is_warned_about() -> None:
     assert startup_warnings(Settings(host="0.0.0.0", auth_mode="password")) == []
     (warning,) = startup_warnings(Settings(host="0.0.0.0"))
     assert "AUTH_MODE=none" in warning and "0.0.0.0" in warning
+
+
+def test_a_configured_cors_origin_may_send_an_api_token() -> None:
+    app = create_app(Settings(cors_origins=["https://reader.example"], auth_mode="password"))
+
+    async def preflight() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            headers = {
+                "Origin": "https://reader.example",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization",
+            }
+            return await client.options("/api/downloads", headers=headers)
+
+    answer = asyncio.run(preflight())
+    assert answer.status_code == 200
+    assert "authorization" in answer.headers["access-control-allow-headers"].lower()
