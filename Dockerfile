@@ -39,5 +39,5 @@ WORKDIR /app
 USER manhwa
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/sources', timeout=5)"]
+  CMD ["python", "-c", "import urllib.request as r, urllib.error as e\ntry: r.urlopen('http://127.0.0.1:8000/api/health', timeout=5)\nexcept e.HTTPError as x: raise SystemExit(x.code != 503)"]
 CMD ["manhwa", "api", "--host", "0.0.0.0", "--port", "8000"]

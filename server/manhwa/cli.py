@@ -1,5 +1,5 @@
-"""`manhwa run|api|worker|redis|demo-source|status|purge`: the commands `make run`,
-docker-compose and operators use.
+"""`manhwa run|api|worker|redis|demo-source|status|purge|set-password|token`: the commands
+`make run`, docker-compose and operators use.
 
 Over 300 lines until its process-spawning code moves into the one process helper shared with
 the test and bench stacks (issue 10, point 11).
@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from .access.commands import register as register_access_commands
 from .celery_app import QUEUES, make_celery
 from .config import get_settings
 
@@ -161,6 +162,9 @@ def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    # The app's settings learn the address it really listens on (the open-app warning).
+    os.environ["HOST"] = args.host or settings.host
+    get_settings.cache_clear()
     uvicorn.run(
         "manhwa.main:create_app",
         factory=True,
@@ -169,6 +173,9 @@ def _api(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
         workers=args.workers,
+        # The access guard must see the real peer: TRUSTED_PROXIES decides whose proxy headers
+        # count (uvicorn would otherwise rewrite the peer from X-Forwarded-For of 127.0.0.1).
+        proxy_headers=False,
     )
     return 0
 
@@ -320,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="delete finished jobs and their files")
     purge.add_argument("--all", action="store_true", help="also running jobs and queued tasks")
     purge.set_defaults(func=_purge)
+
+    register_access_commands(sub)  # set-password, token create|list|revoke
     return parser
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -50,6 +51,13 @@ class Settings(BaseSettings):
     task_soft_time_limit: int = 25 * 60
     task_time_limit: int = 30 * 60
     client_dist: Path | None = None
+    # Access control (README "Security and access"; the `access` package enforces it).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    public_url: str | None = None
+    auth_mode: Literal["none", "password", "proxy"] = "none"
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
+    auth_proxy_header: str = "Remote-User"
+    session_seconds: int = Field(default=30 * 24 * 3600, ge=60)
 
     @field_validator("allow_private_hosts", mode="before")
     @classmethod
@@ -71,10 +79,47 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        """A comma list of host names (no port); `*` trusts every name."""
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            return [ipaddress.ip_network(part, strict=False) for part in parts]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("PUBLIC_URL must be an http(s) URL such as https://manhwa.example.org")
+        return value.strip().rstrip("/")
+
+    @field_validator("auth_proxy_header")
+    @classmethod
+    def _check_header(cls, value: str) -> str:
+        name = value.strip().lower()
+        if not name or not all(c.isalnum() or c == "-" for c in name):
+            raise ValueError("AUTH_PROXY_HEADER must be a header name such as Remote-User")
+        return name
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.task_soft_time_limit >= self.task_time_limit:
             raise ValueError("TASK_SOFT_TIME_LIMIT must be below TASK_TIME_LIMIT")
+        if self.auth_mode == "proxy" and not self.trusted_proxies:
+            # Without it any client could send the header itself and be let in.
+            raise ValueError("AUTH_MODE=proxy needs TRUSTED_PROXIES (the proxy's addresses)")
         return self
 
     @field_validator("mangapi_url")
@@ -89,6 +134,14 @@ class Settings(BaseSettings):
     @property
     def store_url(self) -> str:
         return self.redis_url or "redis://127.0.0.1:6379/0"
+
+    @property
+    def public_origin(self) -> str | None:
+        """`scheme://host[:port]` of PUBLIC_URL: the origin browsers send from the app's pages."""
+        if not self.public_url:
+            return None
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
 
     @property
     def visibility_timeout(self) -> int:

@@ -2,11 +2,13 @@
 
 AppError (500)
 ├── InvalidInput (422)          input that fails validation
+├── Unauthorized (401)          wrong password (the access guard answers missing logins itself)
 ├── NotFound (404)              unknown job, source
 ├── Conflict (409)              file not ready, nothing to retry
 ├── Gone (410)                  file expired or deleted
 ├── Forbidden (403)             bad image token, refused image target
 ├── PayloadTooLarge (413)       a request body over the API's cap
+├── TooManyRequests (429)       login attempts too fast (Retry-After kept)
 └── UpstreamError (502)         Consumet or an image host failed
     ├── UpstreamUnreachable     connect error, timeout
     ├── UpstreamStatus          4xx/5xx from upstream (status kept)
@@ -33,6 +35,10 @@ class InvalidInput(AppError):
     status_code = 422
 
 
+class Unauthorized(AppError):
+    status_code = 401
+
+
 class NotFound(AppError):
     status_code = 404
 
@@ -51,6 +57,14 @@ class Forbidden(AppError):
 
 class PayloadTooLarge(AppError):
     status_code = 413
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class UpstreamError(AppError):

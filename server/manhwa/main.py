@@ -12,7 +12,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
-from .api import catalog, downloads, health, image_proxy
+from .access.guard import Access, AccessGuard
+from .access.hosts import TrustedHosts
+from .api import auth, catalog, downloads, health, image_proxy
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             token_key=await signing_key(redis, settings.secret_key),
             jobs=DownloadJobs(store, celery, folder, settings.cleanup_grace_seconds),
         )
+        access.attach(redis)
         folder.ensure()
         try:
             yield
@@ -78,15 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     api_errors.install(app)
     app.add_middleware(BodyLimit)
+    # Outermost last: trusted Host, then CORS (answers preflights), then writes and logins.
+    access = app.state.access = Access(settings)
+    app.add_middleware(AccessGuard, access=access)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", "Range"],
+            allow_headers=["Content-Type", "Range", "Authorization"],  # API tokens
             expose_headers=["Content-Disposition", "Content-Length"],
         )
-    for module in (downloads, catalog, image_proxy, health):
+    app.add_middleware(TrustedHosts, policy=access.hosts)
+    for module in (downloads, catalog, image_proxy, health, auth):
         app.include_router(module.router)
     mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app

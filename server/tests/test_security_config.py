@@ -73,7 +73,7 @@ def _allowed(app: FastAPI, origin: str, preflight: bool) -> str | None:
 
     async def ask() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             if preflight:
                 headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
                 return await client.options("/api/download", headers=headers)

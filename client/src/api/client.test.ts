@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
 import { mockFetch, json } from '../test/fetch';
-import { ApiError, apiUrl, detailMessage, errorFromResponse, request } from './client';
+import { ApiError, apiUrl, detailMessage, errorFromResponse, onUnauthorized, request } from './client';
 import { fetchHealth } from './health';
 
 describe('errorFromResponse', () => {
@@ -104,5 +104,22 @@ describe('fetchHealth', () => {
       queues: { downloads: 0 },
       consumet: 'ok',
     });
+  });
+});
+
+describe('credentials and 401', () => {
+  it('sends same-origin credentials and tells listeners about a 401 outside /auth', async () => {
+    const { fn } = mockFetch({
+      'GET /api/downloads': () => json({ detail: 'login required' }, 401),
+      'POST /api/auth/login': () => json({ detail: 'wrong password' }, 401),
+    });
+    const heard = vi.fn();
+    const stop = onUnauthorized(heard);
+    await expect(request('/downloads')).rejects.toMatchObject({ status: 401, message: 'login required' });
+    await expect(request('/auth/login', { method: 'POST', json: { password: 'x' } })).rejects.toMatchObject({ status: 401 });
+    stop();
+    await expect(request('/downloads')).rejects.toMatchObject({ status: 401 });
+    expect(heard).toHaveBeenCalledTimes(1);
+    expect(fn.mock.calls[0]?.[1]).toMatchObject({ credentials: 'same-origin' });
   });
 });

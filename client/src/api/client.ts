@@ -13,6 +13,18 @@
 
 export const API_BASE = '/api';
 
+type UnauthorizedListener = () => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/**
+ * Calls `listener` whenever the API answers 401 (the session ended, or a login is needed);
+ * the auth gate uses it to show the login page. Returns the unsubscribe function.
+ */
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
 export class ApiError extends Error {
   readonly status: number;
   /** The parsed `detail` (string, list, ...) when the server sent one. */
@@ -136,7 +148,8 @@ export interface RequestOptions {
 export async function request(path: string, options: RequestOptions = {}): Promise<unknown> {
   const { method = 'GET', query, json, signal, acceptStatus = [] } = options;
   const headers: Record<string, string> = { Accept: 'application/json' };
-  const init: RequestInit = { method, headers };
+  // Same-origin credentials: the session cookie (AUTH_MODE=password) goes along, never elsewhere.
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (signal) init.signal = signal;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -160,6 +173,9 @@ export async function request(path: string, options: RequestOptions = {}): Promi
   }
 
   if (!response.ok && !acceptStatus.includes(response.status)) {
+    if (response.status === 401 && !path.startsWith('/auth/')) {
+      unauthorizedListeners.forEach((listener) => listener());
+    }
     throw errorFromResponse(response.status, text);
   }
   if (text === '') return null;

@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
 
 import { paths } from '../routes';
 import { HealthDot } from './HealthDot';
+import { LogoutButton } from './LogoutButton';
 
 export function Header() {
   return (
@@ -20,6 +21,7 @@ export function Header() {
         <NavLink to={paths.downloads}>Downloads</NavLink>
       </nav>
       <HealthDot />
+      <LogoutButton />
     </header>
   );
 }

@@ -7,12 +7,13 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from starlette.concurrency import run_in_threadpool
 
+from ..access.guard import access_of, principal_of
 from ..errors import UpstreamError
 from .deps import ServicesDep
 
@@ -25,6 +26,20 @@ class Health(BaseModel):
     workers: int | str
     queues: dict[str, int | None]
     consumet: str
+    warnings: list[str] = []  # e.g. AUTH_MODE=none reachable from other machines
+
+
+def _for_anonymous(body: Health) -> Health:
+    """What a caller without a login learns (compose's health check, the login page): the
+    verdict and the worker count, not upstream addresses in error texts or queue lengths."""
+    short = {"redis": body.redis, "consumet": body.consumet}
+    return body.model_copy(
+        update={
+            **{k: "ok" if v == "ok" else "error" for k, v in short.items()},
+            "workers": body.workers if isinstance(body.workers, int) else "error",
+            "queues": {},
+        }
+    )
 
 
 async def _redis(services: ServicesDep) -> str:
@@ -123,7 +138,7 @@ async def _consumet(services: ServicesDep) -> str:
 
 
 @router.get("/health", responses={503: {"model": Health}})
-async def health(services: ServicesDep) -> JSONResponse:
+async def health(services: ServicesDep, request: Request) -> JSONResponse:
     redis, queues, workers, consumet = await asyncio.gather(
         _redis(services), _queues(services), _workers(services), _consumet(services)
     )
@@ -140,5 +155,8 @@ async def health(services: ServicesDep) -> JSONResponse:
         else "error: no worker answered",
         queues=queues,
         consumet=consumet,
+        warnings=access_of(request).warnings,
     )
+    if principal_of(request) is None:
+        body = _for_anonymous(body)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

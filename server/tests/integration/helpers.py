@@ -14,6 +14,9 @@ from ..stack import DemoSource, Stack
 
 FINAL = {"SUCCESS", "FAILURE", "CANCELLED", "EXPIRED"}
 TOWER = "60c01dc6-0a5c-4e46-a115-a934ebc404f2"  # demo MangaDex series "Tower of Dawn"
+# What a script sends on a POST without a JSON body (a form, or nothing): the same-origin proof
+# the access guard asks for, since a browser page cannot add it cross-site (access/csrf.py).
+SCRIPT = {"X-Requested-With": "XMLHttpRequest"}
 
 
 def info(stack: Stack, source: str = "mangadex", series: str = TOWER) -> dict[str, Any]:

@@ -128,4 +128,6 @@ def test_wrong_methods_are_405_with_a_detail(stack: Stack) -> None:
         ("PATCH", "/api/sources"),
         ("POST", "/api/health"),
     ]:
-        _json_detail(httpx.request(method, stack.url + path), 405)
+        # A bodiless POST must first prove it is no cross-site form (access/csrf.py).
+        proof = {"X-Requested-With": "XMLHttpRequest"}
+        _json_detail(httpx.request(method, stack.url + path, headers=proof), 405)

@@ -12,6 +12,7 @@ import xmlschema
 
 from ..stack import REPO, DemoSource, Stack
 from .helpers import (
+    SCRIPT,
     archive_chapters,
     cbz_pages,
     chapters_with_pages,
@@ -133,12 +134,16 @@ def test_original_form_and_query_request_with_numeric_source(
     stack: Stack, source: DemoSource
 ) -> None:
     chapter = chapters_with_pages(stack)[0]
-    by_form = httpx.post(
-        f"{stack.url}/api/download", data={"ids[]": [chapter["id"]], "source": "0"}, timeout=30
-    )
+    form = {"ids[]": [chapter["id"]], "source": "0"}
+    unproven = httpx.post(f"{stack.url}/api/download", data=form, timeout=30)
+    assert unproven.status_code == 403, "a form POST needs a same-origin proof (access/csrf.py)"
+    by_form = httpx.post(f"{stack.url}/api/download", data=form, headers=SCRIPT, timeout=30)
     assert by_form.status_code == 202, by_form.text
     by_query = httpx.post(
-        f"{stack.url}/api/download", params={"ids[]": chapter["id"], "source": 0}, timeout=30
+        f"{stack.url}/api/download",
+        params={"ids[]": chapter["id"], "source": 0},
+        headers={"Origin": stack.url},
+        timeout=30,
     )
     assert by_query.status_code == 202, by_query.text
     assert by_query.json()["task_id"] == by_form.json()["task_id"]

@@ -12,6 +12,7 @@ import pytest
 
 from ..stack import DemoSource, Stack
 from .helpers import (
+    SCRIPT,
     archive_chapters,
     cbz_pages,
     chapters_with_pages,
@@ -87,7 +88,7 @@ def test_cancel_mid_job_leaves_no_archive(stack: Stack, source: DemoSource) -> N
     assert status(stack, job["task_id"])["state"] == "CANCELLED"
     assert httpx.get(f"{stack.url}/api/download/file/{job['task_id']}").status_code == 410
     # The cancelled chapters can be asked for again.
-    retry = httpx.post(f"{stack.url}/api/download/{job['task_id']}/retry")
+    retry = httpx.post(f"{stack.url}/api/download/{job['task_id']}/retry", headers=SCRIPT)
     assert retry.status_code == 202
     source.reset()
     assert wait_final(stack, retry.json()["task_id"])["state"] == "SUCCESS"
@@ -102,13 +103,15 @@ def test_retry_reruns_failed_chapters_only(stack: Stack, source: DemoSource) -> 
     done = wait_final(stack, first["task_id"])
     assert [f["chapter_id"] for f in done["failed"]] == [bad["id"]]
     source.reset()
-    again = httpx.post(f"{stack.url}/api/download/{first['task_id']}/retry")
+    again = httpx.post(f"{stack.url}/api/download/{first['task_id']}/retry", headers=SCRIPT)
     assert again.status_code == 202
     second = wait_final(stack, again.json()["task_id"])
     assert second["state"] == "SUCCESS" and second["chapter_ids"] == [bad["id"]]
     _, images, _ = cbz_pages(download(stack, again.json()["task_id"])[1])
     assert images == source_pages(source, "mangadex", bad["id"])
-    nothing = httpx.post(f"{stack.url}/api/download/{again.json()['task_id']}/retry")
+    nothing = httpx.post(
+        f"{stack.url}/api/download/{again.json()['task_id']}/retry", headers=SCRIPT
+    )
     assert nothing.status_code == 409 and "no failed chapters" in nothing.json()["detail"]
 
 
