@@ -42,7 +42,9 @@ def run(settings: Settings, scenario: Scenario[T]) -> T:
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://127.0.0.1"
+            ) as client:
                 return await scenario(client, app.state.services.store)
 
     return asyncio.run(main())
@@ -98,7 +100,9 @@ def test_a_queued_jobs_file_is_409_and_a_cancelled_ones_410(settings: Settings) 
         assert cancelled.json()["state"] == "CANCELLED"
         gone = await client.get(f"/api/download/file/{task}")
         assert (gone.status_code, gone.json()["detail"]) == (410, "the job was cancelled")
-        retried = await client.post(f"/api/download/{task}/retry")
+        retried = await client.post(
+            f"/api/download/{task}/retry", headers={"X-Requested-With": "XMLHttpRequest"}
+        )
         assert retried.status_code == 202 and retried.json()["task_id"] != task
 
     run(settings, scenario)

@@ -17,7 +17,7 @@ def get_all(dist: Path, requests: list[tuple[str, str]]) -> list[httpx.Response]
 
     async def main() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return [await client.request(method, path) for method, path in requests]
 
     return asyncio.run(main())
