@@ -84,7 +84,7 @@ def test_purge_keeps_running_jobs_and_purge_all_cancels_them(
     assert len(files) == 1
 
     # Slow pages (below the stack's 3 s read timeout) keep the second job running throughout.
-    source.faults(latency_ms=1500)
+    source.faults(latency_ms=2500)
     running = request(private, [c["id"] for c in rest], title="Purge running")
     wait_until(private, running["task_id"], {"PROGRESS"}, timeout=60)
 
