@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from kombu.exceptions import ContentDisallowed
 from kombu.serialization import dumps, loads, prepare_accept_content
 
-from manhwa.cli import redis_command
 from manhwa.config import Settings
 from manhwa.main import create_app
+from manhwa.processes import redis_command
 from manhwa.worker import make_celery
 
 SERVER = Path(__file__).resolve().parents[1]
