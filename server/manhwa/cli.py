@@ -71,12 +71,13 @@ def _run(args: argparse.Namespace) -> int:
         parts.watch()
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
+        code = 0
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    finally:
         parts.stop()
-        return 1
-    parts.stop()
-    return 0
+    return code
 
 
 def _api(args: argparse.Namespace) -> int:

@@ -104,7 +104,7 @@ def wait_http(url: str, proc: Process | None = None, timeout: float = 30.0) -> N
     while time.monotonic() < deadline:
         _check_alive(proc)
         try:
-            httpx.get(url, timeout=2.0)
+            httpx.get(url, timeout=2.0, trust_env=False)  # loopback: never via a proxy
             return
         except httpx.HTTPError:
             time.sleep(0.1)

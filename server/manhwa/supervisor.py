@@ -68,6 +68,13 @@ class Supervisor:
         if self._deferring:
             self._stop_pending = True
             return
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        """Raise KeyboardInterrupt once; a second Ctrl-C while stopping is ignored, so it cannot
+        cut the stop short and leave parts running."""
+        for signum in self._saved_handlers:
+            signal.signal(signum, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     def install_signal_handlers(self) -> None:
@@ -82,7 +89,7 @@ class Supervisor:
         finally:
             self._deferring = False
         if self._stop_pending:
-            raise KeyboardInterrupt
+            self._interrupt()
 
     # --- parts
 
