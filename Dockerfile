@@ -22,7 +22,7 @@ WORKDIR /src
 # UV_VERSION) only exports the lock; pip builds the wheels and checks every hash.
 COPY server/pyproject.toml server/uv.lock server/
 RUN pip install uv==0.13.9 \
-    && uv export --project server --frozen --no-emit-project --format requirements-txt \
+    && uv export --quiet --project server --frozen --no-emit-project --format requirements-txt \
        --output-file /tmp/requirements.txt \
     && pip wheel --require-hashes --wheel-dir /wheels -r /tmp/requirements.txt
 COPY server/manhwa server/manhwa
