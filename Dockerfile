@@ -17,10 +17,14 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, from pyproject.toml alone (the package itself is empty at this point),
-# so a code change does not rebuild them.
-COPY server/pyproject.toml server/pyproject.toml
-RUN pip wheel --wheel-dir /wheels ./server && rm /wheels/manhwa_downloader-*.whl
+# Dependencies first, from the lock alone (exactly the versions and hashes CI tested; no extras,
+# so no test tools), so a code change does not rebuild them. uv (pinned like the Makefile's
+# UV_VERSION) only exports the lock; pip builds the wheels and checks every hash.
+COPY server/pyproject.toml server/uv.lock server/
+RUN pip install uv==0.13.9 \
+    && uv export --quiet --project server --frozen --no-emit-project --format requirements-txt \
+       --output-file /tmp/requirements.txt \
+    && pip wheel --require-hashes --wheel-dir /wheels -r /tmp/requirements.txt
 COPY server/manhwa server/manhwa
 COPY server/demo_source server/demo_source
 RUN pip wheel --no-deps --wheel-dir /wheels ./server

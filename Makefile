@@ -4,22 +4,43 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv installs the locked Python packages (server/uv.lock). It comes from PyPI itself, pinned
+# here, into .tools/ (outside .venv, which `uv sync` keeps exactly to the lock).
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_ENV := UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(VENV) UV_PYTHON_DOWNLOADS=never
+UV_RUN := $(UV_ENV) $(UV) --project server
+STALE := server/uv.lock is stale against server/pyproject.toml: run \`make lock\` and commit server/uv.lock
 CLIENT_STAMP := client/node_modules/.installed
 CLIENT_SRC := $(shell find client/src client/index.html client/vite.config.ts client/tsconfig*.json -type f 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-server test-client test-e2e bench chaos browser setup clean compose-check
+.PHONY: run test lock lock-check lint typecheck test-server test-client test-e2e bench chaos browser setup clean compose-check
 
 run: $(STAMP) client/dist/index.html
 	$(BIN)/manhwa run
 
 setup: $(STAMP) $(CLIENT_STAMP)
 
-$(STAMP): server/pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e 'server[dev]'
+$(UV):
+	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target $(TOOLS) 'uv==$(UV_VERSION)'
+
+# Exactly what server/uv.lock says (hashes checked), the app itself editable; never re-resolves.
+$(STAMP): server/pyproject.toml server/uv.lock | $(UV)
+	$(UV_RUN) sync --locked --extra dev --python python3 --quiet || { echo "$(STALE)" >&2; exit 1; }
 	touch $@
+
+# Re-resolve server/pyproject.toml (every extra, every platform) into server/uv.lock, keeping
+# the locked versions that still fit; `make lock LOCK_ARGS=--upgrade` moves all to the newest.
+LOCK_ARGS ?=
+lock: | $(UV)
+	$(UV_RUN) lock --python python3 $(LOCK_ARGS)
+	rm -f $(STAMP)
+
+# Fails when someone changed server/pyproject.toml without re-locking.
+lock-check: | $(UV)
+	$(UV_RUN) lock --check --python python3 --quiet || { echo "$(STALE)" >&2; exit 1; }
 
 $(CLIENT_STAMP): client/package-lock.json
 	cd client && npm ci --no-audit --no-fund
@@ -50,7 +71,7 @@ test-server: $(STAMP)
 test-e2e: $(STAMP) client/dist/index.html browser
 	cd server && ../$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
-test: lint typecheck test-client test-server test-e2e
+test: lock-check lint typecheck test-client test-server test-e2e
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,49 +22,18 @@ from typing import Self
 import httpx
 from redis import Redis
 
-from manhwa.cli import free_port, redis_command, wait_for_port
+from manhwa.processes import (
+    LOOPBACK,
+    Process,
+    free_port,
+    redis_command,
+    spawn,
+    stop,
+    wait_for_port,
+    wait_http,
+)
 
-LOOPBACK = "127.0.0.1"
-
-
-def _spawn(
-    command: list[str], env: dict[str, str], cwd: Path, log: Path
-) -> subprocess.Popen[bytes]:
-    with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            command,
-            env=env,
-            cwd=cwd,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def _stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
-
-
-def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            httpx.get(url, timeout=2.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer in {timeout:.0f}s")
+__all__ = ["LOOPBACK", "Stack"]
 
 
 @dataclass
@@ -77,10 +45,10 @@ class Stack:
     redis_port: int = field(default_factory=free_port)
     source_port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
-    redis: subprocess.Popen[bytes] | None = None
-    source: subprocess.Popen[bytes] | None = None
-    api: subprocess.Popen[bytes] | None = None
-    worker: subprocess.Popen[bytes] | None = None
+    redis: Process | None = None
+    source: Process | None = None
+    api: Process | None = None
+    worker: Process | None = None
     _db: int = 0
 
     @property
@@ -111,11 +79,10 @@ class Stack:
 
     def start(self) -> Self:
         """Redis and the demo source; they stay up for the whole benchmark."""
-        command = redis_command(self.redis_port, self.root / "redis")
-        command[command.index("--appendonly") + 1] = "no"  # nothing here needs to survive
-        self.redis = _spawn(command, self.env(), self.root, self.root / "redis.log")
+        command = redis_command(self.redis_port, self.root / "redis", persistent=False)
+        self.redis = spawn(command, self.env(), self.root / "redis.log", cwd=self.root)
         wait_for_port(LOOPBACK, self.redis_port, 15, self.redis)
-        self.source = _spawn(
+        self.source = spawn(
             [
                 sys.executable,
                 "-m",
@@ -126,10 +93,10 @@ class Stack:
                 str(self.source_port),
             ],
             self.env(),
-            self.root,
             self.root / "source.log",
+            cwd=self.root,
         )
-        _wait_http(self.source_url + "/", self.source)
+        wait_http(self.source_url + "/", self.source, timeout=60)
         return self
 
     def fresh(self, settings: dict[str, str] | None = None) -> None:
@@ -142,7 +109,7 @@ class Stack:
             client.flushdb()
 
     def start_worker(self, concurrency: int, queues: str = "downloads,cleanup") -> None:
-        self.worker = _spawn(
+        self.worker = spawn(
             [
                 sys.executable,
                 "-m",
@@ -156,12 +123,12 @@ class Stack:
                 f"bench{self.api_port}@%h",
             ],
             self.env(),
-            self.root,
             self.root / "worker.log",
+            cwd=self.root,
         )
 
     def start_api(self, workers: int = 1) -> None:
-        self.api = _spawn(
+        self.api = spawn(
             [
                 sys.executable,
                 "-m",
@@ -175,10 +142,10 @@ class Stack:
                 str(workers),
             ],
             self.env(),
-            self.root,
             self.root / "api.log",
+            cwd=self.root,
         )
-        _wait_http(self.api_url + "/api/sources", self.api)
+        wait_http(self.api_url + "/api/sources", self.api, timeout=60)
 
     def wait_worker(self, timeout: float = 60.0) -> None:
         """Until the health endpoint sees a worker answer a Celery ping."""
@@ -205,14 +172,14 @@ class Stack:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
     def stop_app(self) -> None:
-        _stop(self.api)
-        _stop(self.worker, signal.SIGQUIT)  # warm shutdown would wait for a running job
+        stop(self.api, timeout=15)
+        stop(self.worker, signal.SIGQUIT, timeout=15)  # warm shutdown would wait for a running job
         self.api = self.worker = None
 
     def stop(self) -> None:
         self.stop_app()
-        _stop(self.source)
-        _stop(self.redis)
+        stop(self.source, timeout=15)
+        stop(self.redis, timeout=15)
 
     def __enter__(self) -> Self:
         return self

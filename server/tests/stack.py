@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,54 +14,19 @@ from pathlib import Path
 
 import httpx
 
+from manhwa import processes
+from manhwa.processes import free_port, redis_command, stop, wait_for_port, wait_http
+
 SERVER = Path(__file__).resolve().parents[1]
 REPO = SERVER.parent
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer in {timeout}s")
-
-
-def stop(
-    proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 10
-) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
+__all__ = ["REPO", "SERVER", "DemoSource", "RedisServer", "Stack", "free_port", "spawn", "stop",
+           "wait_http"]  # fmt: skip
 
 
 def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            command,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=SERVER,
-        )
+    """A test process: its output in `log`, run from server/ (where `python -m` finds ours)."""
+    return processes.spawn(command, env, log, cwd=SERVER)
 
 
 @dataclass
@@ -76,21 +40,8 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        from manhwa.cli import redis_command
-
-        self.proc = subprocess.Popen(
-            redis_command(self.port, self.dir),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis did not start")
+        self.proc = processes.spawn(redis_command(self.port, self.dir), log=self.dir / "redis.log")
+        wait_for_port(processes.LOOPBACK, self.port, 15, self.proc)
 
     def stop(self) -> None:
         stop(self.proc)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import socket
 import struct
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,6 +20,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from manhwa import processes
+
 SERVER_DIR = Path(__file__).resolve().parents[1]
 TOWER = "60c01dc6-0a5c-4e46-a115-a934ebc404f2"
 CARETAKER = "888dc5f6-be71-4b10-bebc-dacff5aec95f"
@@ -32,44 +32,21 @@ GENERIC_500 = {"message": "Something went wrong. Please try again later."}
 FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _running_server(log_path: Path) -> Iterator[str]:
     """Start `python -m demo_source`, wait until it answers, always stop it."""
-    port = _free_port()
+    port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "demo_source", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=SERVER_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(base + "/", trust_env=False, timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "demo source did not start"
-                time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    process = processes.spawn(
+        [sys.executable, "-m", "demo_source", "--host", "127.0.0.1", "--port", str(port)],
+        log=log_path,
+        cwd=SERVER_DIR,
+    )
+    try:
+        processes.wait_http(base + "/", process, timeout=20)
+        yield base
+    finally:
+        processes.stop(process, timeout=5)
 
 
 @pytest.fixture(scope="module")

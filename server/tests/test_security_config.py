@@ -19,9 +19,9 @@ from kombu.exceptions import ContentDisallowed
 from kombu.serialization import dumps, loads, prepare_accept_content
 
 from manhwa.celery_app import make_celery
-from manhwa.cli import redis_command
 from manhwa.config import Settings
 from manhwa.main import create_app
+from manhwa.processes import redis_command
 
 SERVER = Path(__file__).resolve().parents[1]
 
