@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
-from .api import catalog, downloads, health, images
+from .api import catalog, downloads, events, health, images
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "Range"],
             expose_headers=["Content-Disposition", "Content-Length"],
         )
-    for module in (downloads, catalog, images, health):
+    for module in (downloads, events, catalog, images, health):
         app.include_router(module.router)
     _mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app
