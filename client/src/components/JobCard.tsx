@@ -4,7 +4,6 @@ import { errorText } from '../api/client';
 import { useCancelJob, useRetryJob } from '../api/downloads';
 import { isFinalState, type Job, type JobState } from '../api/types';
 import { formatBytes, formatRelative } from '../format';
-import { useJobEvents } from '../hooks/useJobEvents';
 import { ProgressBar } from './ProgressBar';
 
 export const STATE_LABELS: Record<JobState, string> = {
@@ -27,8 +26,8 @@ function progressText(job: Job): string {
   return parts.join(', ');
 }
 
-export function JobCard({ snapshot, now }: { snapshot: Job; now: number }) {
-  const { job } = useJobEvents(snapshot);
+/** One job; its live state comes from the list's single event stream (see useJobEvents). */
+export function JobCard({ job, now }: { job: Job; now: number }) {
   const cancel = useCancelJob();
   const retry = useRetryJob();
   const headingId = useId();

@@ -78,8 +78,8 @@ describe('DownloadsPage', () => {
     expect(within(expired).queryByRole('link')).toBeNull();
     expect(within(expired).queryByRole('button')).toBeNull();
 
-    // Only the active job listens for events.
-    expect(FakeEventSource.instances.map((s) => s.url)).toEqual(['/api/download/events/run']);
+    // One stream, for the active job only.
+    expect(FakeEventSource.instances.map((s) => s.url)).toEqual(['/api/downloads/events?ids=run']);
   });
 
   it('moves the progress bar with SSE events and shows the link on success', async () => {
@@ -87,11 +87,11 @@ describe('DownloadsPage', () => {
     renderRoute(<DownloadsPage />);
     const bar = await screen.findByRole('progressbar', { name: 'Running Series' });
 
-    act(() => FakeEventSource.for('run')?.emit('progress', { ...jobs[0], progress: 80, updated_at: now + 1 }));
+    act(() => FakeEventSource.list()?.emit('progress', { ...jobs[0], progress: 80, updated_at: now + 1 }));
     expect(bar).toHaveAttribute('aria-valuenow', '80');
 
     act(() =>
-      FakeEventSource.for('run')?.emit('progress', {
+      FakeEventSource.list()?.emit('progress', {
         ...jobs[0],
         state: 'SUCCESS',
         progress: 100,
@@ -104,6 +104,17 @@ describe('DownloadsPage', () => {
     expect(await screen.findByRole('link', { name: 'Download Running.cbz' })).toHaveAttribute('href', '/api/download/file/run');
     expect(screen.getByText('2.0 KB')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+  });
+
+  it('polls the list every 1.5 s once the stream has failed for good', async () => {
+    const { calls } = mockFetch({ 'GET /api/downloads': () => json({ jobs: [jobs[0]] }) });
+    renderRoute(<DownloadsPage />);
+    await screen.findByRole('progressbar', { name: 'Running Series' });
+    act(() => FakeEventSource.list()?.fail());
+    await waitFor(() => expect(calls.filter((c) => c.url.startsWith('/api/downloads')).length).toBeGreaterThanOrEqual(3), {
+      timeout: 5000,
+    });
+    expect(FakeEventSource.list()).toBeUndefined();
   });
 
   it('cancels an active job and retries a failed one', async () => {
