@@ -41,6 +41,17 @@ describe('SeriesPage', () => {
     expect(screen.getAllByRole('checkbox')[0]).toHaveAccessibleName('Select Chapter 1');
   });
 
+  it('says downloads will wait when no worker runs', async () => {
+    const noWorker = { count: 0, state: 'none', message: 'no worker is running: downloads will wait' };
+    mockFetch({
+      'GET /api/manga/mangadex/info': () => json(makeManga()),
+      'GET /api/health': () =>
+        json({ status: 'degraded', redis: 'ok', workers: 0, worker_status: noWorker, queues: {}, consumet: 'ok' }, 503),
+    });
+    renderRoute(<SeriesPage />, { path, url: '/series/mangadex/series-1' });
+    expect(await screen.findByRole('note')).toHaveTextContent('No worker is running: downloads will wait.');
+  });
+
   it('decodes ids with slashes from the route and encodes them in links', async () => {
     const { calls } = mockFetch({
       'GET /api/manga/demo/info': () => json(makeManga({ id: 'a/b c', chapters: [{ id: 'x/1', title: 'Chapter 1', number: '1', volume: null, pages: null, released: null }] })),

@@ -8,6 +8,7 @@ import type { DownloadFormat, MangaInfo } from '../api/types';
 import { ChapterList } from '../components/ChapterList';
 import { Cover } from '../components/Cover';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
+import { WorkerNotice } from '../components/WorkerNotice';
 import { useChapterSelection } from '../hooks/useChapterSelection';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { browserStorage } from '../hooks/storage';
@@ -147,6 +148,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
               </span>
             </div>
             <p className="hint">Tip: shift-click a checkbox to select a range.</p>
+            <WorkerNotice />
 
             {download.isError ? (
               <div className="toast toast-error" role="alert">
