@@ -6,6 +6,7 @@ Every httpx failure is turned into one of our UpstreamError classes here, at the
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import re
@@ -141,6 +142,10 @@ class ConsumetClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Answers hold the instance's own URLs (covers, pages): one instance's answers must
+        # never be served for another (a restarted demo source on a new port, a changed
+        # MANGAPI_URL). Hashed: a base URL may carry credentials, and keys stay short.
+        self._cache_prefix = "cache:" + hashlib.sha256(self.base_url.encode()).hexdigest()[:16]
         self._retries = retries
         self._cache = cache
         self._cache_seconds = cache_seconds
@@ -217,7 +222,7 @@ class ConsumetClient:
     async def search(self, provider: Provider, query: str, page: int = 1) -> SearchPage:
         path = f"/manga/{provider.name}/{quote(query, safe='')}"
         params = {"page": str(page)} if page != 1 else None
-        key = f"cache:{provider.name}:search:{query}:{page}"
+        key = f"{self._cache_prefix}:{provider.name}:search:{query}:{page}"
         data = await self._cached(key, path, params, self._cache_seconds)
         if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
             raise UpstreamBadResponse("Consumet search answer has no results list")
@@ -250,7 +255,7 @@ class ConsumetClient:
             path, params = f"/manga/{provider.name}/info/{quote(manga_id, safe='')}", None
         else:
             path, params = f"/manga/{provider.name}/info", {"id": manga_id}
-        key = f"cache:{provider.name}:info:{manga_id}"
+        key = f"{self._cache_prefix}:{provider.name}:info:{manga_id}"
         data = await self._cached(key, path, params, self._cache_seconds)
         if not isinstance(data, Mapping):
             raise UpstreamBadResponse("Consumet info answer is not an object")
@@ -305,7 +310,7 @@ class ConsumetClient:
             path, params = f"/manga/{provider.name}/read/{quote(chapter_id, safe='')}", None
         else:
             path, params = f"/manga/{provider.name}/read", {"chapterId": chapter_id}
-        key = f"cache:{provider.name}:read:{chapter_id}"
+        key = f"{self._cache_prefix}:{provider.name}:read:{chapter_id}"
         # Image URLs expire (MangaDex@Home ~15 min), so reads are cached only briefly.
         data = await self._cached(key, path, params, min(self._cache_seconds, 120))
         if not isinstance(data, list):
