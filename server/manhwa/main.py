@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi_offline import FastAPIOffline
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await consumet.aclose()
             await redis.aclose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served here, not from a CDN
         title="Manhwa Downloader",
         version=__version__,
         description="Search a Consumet source, read chapters, download them as CBZ/ZIP/PDF.",
