@@ -117,13 +117,39 @@ def _meta(position: int, chapter_id: str, job: JobStatus, info: MangaInfo | None
 
 
 def _file_name(results: list[ChapterResult], fmt: str, layout: str, ext: str) -> str:
+    """`Series - Ch. 002-005.zip`; with failed chapters, only what the file holds
+    (`Ch. 002-003, 005`): a name must not claim a range with a hole in it."""
     done = [r for r in results if r.path is not None]
     series = safe_name(done[0].meta.series, max_len=100)
-    first = chapter_label(done[0].meta.number, done[0].position + 1)
-    if len(done) == 1:
-        return f"{series} - {first}.{ext}"
-    last = chapter_label(done[-1].meta.number, done[-1].position + 1).removeprefix("Ch. ")
-    return f"{series} - {first}-{last}.{ext}"
+    return f"{series} - {_held_chapters(results)}.{ext}"
+
+
+def _held_chapters(results: list[ChapterResult]) -> str:
+    """Runs of consecutive finished chapters, in request order; past three runs, a count."""
+    runs: list[list[ChapterResult]] = []
+    previous_done = False
+    for result in results:
+        if result.path is None:
+            previous_done = False
+            continue
+        if previous_done:
+            runs[-1].append(result)
+        else:
+            runs.append([result])
+        previous_done = True
+
+    def label(result: ChapterResult) -> str:
+        return chapter_label(result.meta.number, result.position + 1)
+
+    def span(run: list[ChapterResult]) -> str:
+        if len(run) == 1:
+            return label(run[0]).removeprefix("Ch. ")
+        return f"{label(run[0]).removeprefix('Ch. ')}-{label(run[-1]).removeprefix('Ch. ')}"
+
+    if len(runs) > 3:
+        held = sum(len(run) for run in runs)
+        return f"{label(runs[0][0])}-{span(runs[-1][-1:])} partial, {held} of {len(results)}"
+    return "Ch. " + ", ".join(span(run) for run in runs)
 
 
 def _ext(fmt: str, layout: str, chapters: int) -> str:
