@@ -73,7 +73,9 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
       <header className="series-head">
         <Cover src={manga.cover} className="series-cover" />
         <div className="series-info">
-          <h1 id="series-title">{manga.title}</h1>
+          <h1 id="series-title">
+            <bdi>{manga.title}</bdi>
+          </h1>
           {manga.alt_titles.length > 0 ? <p className="series-alt">{manga.alt_titles.slice(0, 3).join(' · ')}</p> : null}
           <dl className="series-facts">
             {manga.status ? (
