@@ -39,6 +39,7 @@ def test_a_hung_image_ends_in_a_502_after_the_interactive_budget(
     assert answer.json() == {"detail": "the image host did not answer within 2 s"}
 
     other = httpx.get(stack.url + pages[1]["url"], timeout=60)
-    assert other.status_code == 200 and other.content == httpx.get(
-        f"{source.url}{fine}", timeout=30
-    ).content
+    assert (
+        other.status_code == 200
+        and other.content == httpx.get(f"{source.url}{fine}", timeout=30).content
+    )
