@@ -268,11 +268,6 @@ class JobStore:
         return bool(done)
 
     @staticmethod
-    def channel_pattern() -> str:
-        """Matches every job's event channel: one subscription follows all jobs, new ones too."""
-        return f"{PREFIX}events:*"
-
-    @staticmethod
     def job_id_of_channel(channel: str) -> str | None:
         """The job id an event channel belongs to (None for another channel)."""
         head = f"{PREFIX}events:"
@@ -289,11 +284,6 @@ class JobStore:
             if raw:
                 out[job_id] = to_status({str(k): str(v) for k, v in raw.items()})
         return out
-
-    async def recent_ids(self, limit: int = 50) -> list[str]:
-        """Ids of the newest jobs, newest first."""
-        ids = await self.redis.zrevrange(f"{PREFIX}jobs", 0, max(0, limit - 1))
-        return [str(i) for i in ids]
 
     async def recent(self, limit: int = 50) -> list[JobStatus]:
         ids = await self.redis.zrevrange(f"{PREFIX}jobs", 0, max(0, limit - 1))

@@ -37,12 +37,10 @@ RECONNECT_MS = 2000
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def _parse_ids(ids: str | None) -> list[str] | None:
-    if ids is None:
-        return None
+def _parse_ids(ids: str) -> list[str]:
     parsed = list(dict.fromkeys(part.strip() for part in ids.split(",") if part.strip()))
     if not parsed:
-        raise BadRequest("ids: give at least one job id, or leave ids out for the recent jobs")
+        raise BadRequest("ids: give at least one job id")
     if len(parsed) > MAX_IDS:
         raise BadRequest(f"ids: at most {MAX_IDS} jobs per stream, got {len(parsed)}")
     for job_id in parsed:
@@ -72,13 +70,8 @@ async def downloads_events(
     request: Request,
     services: ServicesDep,
     ids: Annotated[
-        str | None,
-        Query(
-            max_length=MAX_IDS * 65,
-            description="comma-separated job ids; left out: the recent jobs and any new one",
-        ),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="how many recent jobs")] = 50,
+        str, Query(max_length=MAX_IDS * 65, description="comma-separated job ids (at most 200)")
+    ],
     last_event_id: Annotated[
         str | None, Query(max_length=40, description="resume after this event id")
     ] = None,
@@ -91,7 +84,7 @@ async def downloads_events(
     followed = _parse_ids(ids)
     since = _parse_cursor(last_event_id_header or last_event_id)
     return StreamingResponse(
-        _stream(services.store, followed, limit, since, request),
+        _stream(services.store, followed, since, request),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -103,33 +96,24 @@ def _frame(event: str, data: object, event_id: float | None = None) -> bytes:
 
 
 async def _stream(
-    store: JobStore,
-    ids: list[str] | None,
-    limit: int,
-    since: float | None,
-    request: Request,
+    store: JobStore, ids: list[str], since: float | None, request: Request
 ) -> AsyncIterator[bytes]:
-    """Snapshots first (only the changed ones when resuming), then changes until all are final
-    (with `ids`) or the client leaves (without: every job, new ones included)."""
-    follow_all = ids is None
+    """Snapshots first (only the changed ones when resuming), then changes until every job is
+    final or the client leaves. Always bounded by its jobs: a stream of "every job" would never
+    end, and a script (or the API fuzzer) reading it would hang."""
     pubsub = store.redis.pubsub()
-    if follow_all:
-        await pubsub.psubscribe(store.channel_pattern())
-    else:
-        await pubsub.subscribe(*(store.channel(job_id) for job_id in ids or []))
+    await pubsub.subscribe(*(store.channel(job_id) for job_id in ids))
     try:
         yield f"retry: {RECONNECT_MS}\n\n".encode()
-        listed = ids if ids is not None else await store.recent_ids(limit)
         cursor = since or 0.0
         sent: dict[str, float] = {}
         states: dict[str, str] = {}
-        first = await store.get_many(listed)
-        for job_id in listed:
+        first = await store.get_many(ids)
+        for job_id in ids:
             job = first.get(job_id)
             if job is None:
-                if not follow_all:
-                    states[job_id] = "GONE"
-                    yield _frame("gone", {"task_id": job_id})
+                states[job_id] = "GONE"
+                yield _frame("gone", {"task_id": job_id})
                 continue
             states[job_id] = job.state
             if since is not None and job.updated_at <= since - RESUME_MARGIN_SECONDS:
@@ -142,7 +126,7 @@ async def _stream(
         dirty: set[str] = set()
         last_flush = last_sweep = last_write = time.monotonic()
         while True:
-            if not follow_all and all(s in FINAL or s == "GONE" for s in states.values()):
+            if all(s in FINAL or s == "GONE" for s in states.values()):
                 yield _frame("end", {"task_ids": list(states)}, cursor)
                 return
             message = await pubsub.get_message(
@@ -150,7 +134,7 @@ async def _stream(
             )
             while message is not None:
                 changed = store.job_id_of_channel(str(message.get("channel", "")))
-                if changed is not None and (follow_all or changed in states):
+                if changed is not None and changed in states:
                     dirty.add(changed)
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0)
             if await request.is_disconnected():
