@@ -83,7 +83,7 @@ def test_unknown_and_bad_ids(stack: Stack) -> None:
     ]
     missing = httpx.get(f"{stack.url}/api/downloads/events", timeout=10)
     assert missing.status_code == 422 and "detail" in missing.json(), "a stream needs its jobs"
-    for bad in ("", "../etc", ",".join(f"job{i:08d}" for i in range(201))):
+    for bad in ("", "../etc", ",".join(f"job{i:08d}" for i in range(61))):
         response = httpx.get(f"{stack.url}/api/downloads/events", params={"ids": bad}, timeout=10)
         assert response.status_code in (400, 422), bad
         assert "detail" in response.json()
