@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from demo_source.catalog import Catalog, HereChapter, HereSeries, Page
-from demo_source.errors import json_body, missing_parameter, scraper_failure
+from demo_source.errors import json_body, missing_parameter, page_not_found, scraper_failure
 from demo_source.images import MANGAHERE_REFERER
 from demo_source.links import Links
 from demo_source.paging import PAGE_SIZE, parse_page
+from demo_source.routing import is_one_raw_segment
 
 _DEFAULT_HEADERS = {"Referer": MANGAHERE_REFERER}
 _COVER_VERSION = "1763900589"
@@ -45,8 +46,10 @@ def mangahere_router(catalog: Catalog, links: Links) -> APIRouter:
         chapter, pages = found
         return json_body(_pages(chapter, pages, links.base(request), links))
 
-    @router.get("/{query}")
+    @router.get("/{query:path}")  # last: see routing.py for why `:path`
     async def search(query: str, request: Request) -> Response:
+        if not is_one_raw_segment(request, "/manga/mangahere/"):
+            return page_not_found()
         page = parse_page(request.query_params.get("page"))
         if page is None:
             return scraper_failure()

@@ -138,16 +138,30 @@ def archive_ext(fmt: Format, layout: Layout, chapters: int) -> str:
     return "zip"
 
 
-def download_name(done: Sequence[tuple[int, ChapterMeta]], ext: str) -> str:
+def download_name(
+    done: Sequence[tuple[int, ChapterMeta]], ext: str, requested: int | None = None
+) -> str:
     """`Series - Ch. 002-004.zip` from the finished chapters (position, meta) in reading order;
-    the name the browser saves, not the name on disk."""
-    (first_pos, first), (last_pos, last) = done[0], done[-1]
-    series = safe_name(first.series, max_len=100)
-    start = chapter_label(first.number, first_pos + 1)
-    if len(done) == 1:
-        return f"{series} - {start}.{ext}"
-    end = chapter_label(last.number, last_pos + 1).removeprefix("Ch. ")
-    return f"{series} - {start}-{end}.{ext}"
+    the name the browser saves, not the name on disk. With failed chapters it names only what
+    the file holds (`Ch. 002-003, 005`): a name must not claim a range with a hole in it."""
+    series = safe_name(done[0][1].series, max_len=100)
+    runs: list[list[tuple[int, ChapterMeta]]] = []
+    for position, meta in done:
+        if runs and runs[-1][-1][0] == position - 1:
+            runs[-1].append((position, meta))
+        else:
+            runs.append([(position, meta)])
+
+    def label(entry: tuple[int, ChapterMeta]) -> str:
+        return chapter_label(entry[1].number, entry[0] + 1).removeprefix("Ch. ")
+
+    def span(run: list[tuple[int, ChapterMeta]]) -> str:
+        return label(run[0]) if len(run) == 1 else f"{label(run[0])}-{label(run[-1])}"
+
+    if len(runs) > 3:  # past three runs, a count
+        of = f" of {requested}" if requested else ""
+        return f"{series} - Ch. {label(done[0])}-{label(done[-1])} partial, {len(done)}{of}.{ext}"
+    return f"{series} - Ch. {', '.join(span(run) for run in runs)}.{ext}"
 
 
 def chapter_stem(meta: ChapterMeta) -> str:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     image_connect_timeout: float = 10.0
     image_read_timeout: float = 30.0
     image_total_timeout: float = 120.0
+    # The reader waits for a page: its proxy gives up after this, retries included, instead of
+    # the download's minutes (IMAGE_TOTAL_TIMEOUT × retries).
+    reader_image_timeout: float = Field(default=15.0, gt=0)
     image_retries: int = Field(default=4, ge=0)
     retry_base_delay: float = Field(default=0.5, ge=0)
     retry_max_delay: float = Field(default=20.0, ge=0)

@@ -7,6 +7,7 @@ shared/consumet/CONTRACT.md) change together, whenever a provider changes what i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -151,6 +152,10 @@ class ConsumetClient:
         self._retry = retry
         self._gate = gate
         self._host = httpx.URL(self.base_url).host
+        # Answers hold the instance's own URLs (covers, pages): one instance's answers must
+        # never be served for another (a restarted demo source on a new port, a changed
+        # MANGAPI_URL). Hashed: a base URL may carry credentials, and keys stay short.
+        self._cache_prefix = "cache:" + hashlib.sha256(self.base_url.encode()).hexdigest()[:16]
         self._cache = cache
         self._cache_seconds = cache_seconds
         self._http = httpx.AsyncClient(
@@ -244,7 +249,7 @@ class ConsumetClient:
     async def search(self, provider: Provider, query: str, page: int = 1) -> SearchPage:
         path = f"/manga/{provider.name}/{quote(query, safe='')}"
         params = {"page": str(page)} if page != 1 else None
-        key = f"cache:{provider.name}:search:{query}:{page}"
+        key = f"{self._cache_prefix}:{provider.name}:search:{query}:{page}"
         data = await self._cached(key, path, params, self._cache_seconds)
         if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
             raise UpstreamBadResponse("Consumet search answer has no results list")
@@ -277,7 +282,7 @@ class ConsumetClient:
             path, params = f"/manga/{provider.name}/info/{quote(manga_id, safe='')}", None
         else:
             path, params = f"/manga/{provider.name}/info", {"id": manga_id}
-        key = f"cache:{provider.name}:info:{manga_id}"
+        key = f"{self._cache_prefix}:{provider.name}:info:{manga_id}"
         data = await self._cached(key, path, params, self._cache_seconds)
         if not isinstance(data, Mapping):
             raise UpstreamBadResponse("Consumet info answer is not an object")
@@ -332,7 +337,7 @@ class ConsumetClient:
             path, params = f"/manga/{provider.name}/read/{quote(chapter_id, safe='')}", None
         else:
             path, params = f"/manga/{provider.name}/read", {"chapterId": chapter_id}
-        key = f"cache:{provider.name}:read:{chapter_id}"
+        key = f"{self._cache_prefix}:{provider.name}:read:{chapter_id}"
         # Image URLs expire (MangaDex@Home ~15 min), so reads are cached only briefly.
         data = await self._cached(key, path, params, min(self._cache_seconds, 120))
         if not isinstance(data, list):

@@ -273,6 +273,24 @@ class JobStore:
             await self.redis.publish(self.channel(job_id), mapping.get("state", "progress"))
         return bool(done)
 
+    @staticmethod
+    def job_id_of_channel(channel: str) -> str | None:
+        """The job id an event channel belongs to (None for another channel)."""
+        head = f"{PREFIX}events:"
+        return channel[len(head) :] if channel.startswith(head) else None
+
+    async def get_many(self, job_ids: list[str]) -> dict[str, JobStatus]:
+        """Several jobs in one round trip (one pipeline); unknown ids are left out."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hgetall(self.key(job_id))
+            raws = await pipe.execute()
+        out: dict[str, JobStatus] = {}
+        for job_id, raw in zip(job_ids, raws, strict=True):
+            if raw:
+                out[job_id] = to_status({str(k): str(v) for k, v in raw.items()})
+        return out
+
     async def recent(self, limit: int = 50) -> list[JobStatus]:
         ids = await self.redis.zrevrange(f"{PREFIX}jobs", 0, max(0, limit - 1))
         out: list[JobStatus] = []

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
 from .access.guard import Access, AccessGuard
 from .access.hosts import TrustedHosts
-from .api import auth, catalog, downloads, health, image_proxy
+from .api import auth, catalog, downloads, events, health, image_proxy
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await consumet.aclose()
             await redis.aclose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served here, not from a CDN
         title="Manhwa Downloader",
         version=__version__,
         description="Search a Consumet source, read chapters, download them as CBZ/ZIP/PDF.",
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Content-Disposition", "Content-Length"],
         )
     app.add_middleware(TrustedHosts, policy=access.hosts)
-    for module in (downloads, catalog, image_proxy, health, auth):
+    for module in (downloads, events, catalog, image_proxy, health, auth):
         app.include_router(module.router)
     mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app

@@ -336,8 +336,12 @@ def test_download_is_one_chapters_own_file_or_a_zip() -> None:
 def test_download_name_spans_the_finished_chapters() -> None:
     one = [(0, make_meta())]
     assert download_name(one, "cbz") == "Solo Leveling - Ch. 012.cbz"
-    span = [(0, make_meta(number="2")), (2, make_meta(number="4"))]
+    span = [(0, make_meta(number="2")), (1, make_meta(number="3")), (2, make_meta(number="4"))]
     assert download_name(span, "zip") == "Solo Leveling - Ch. 002-004.zip"
+    holed = [(0, make_meta(number="2")), (2, make_meta(number="4"))]
+    assert download_name(holed, "zip", 3) == "Solo Leveling - Ch. 002, 004.zip"
+    runs = [(p, make_meta(number=str(p + 1))) for p in (0, 1, 3, 5, 7, 9)]
+    assert download_name(runs, "zip", 10) == "Solo Leveling - Ch. 001-010 partial, 6 of 10.zip"
     unnumbered = [(0, make_meta(number="")), (1, make_meta(number=""))]
     assert download_name(unnumbered, "zip") == "Solo Leveling - Ch. 001-002.zip"
 

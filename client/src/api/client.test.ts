@@ -101,6 +101,7 @@ describe('fetchHealth', () => {
       status: 'degraded',
       redis: 'error: connection refused',
       workers: 0,
+      worker_status: { count: 0, state: 'none', message: 'no worker is running: downloads will wait' },
       queues: { downloads: 0 },
       consumet: 'ok',
     });

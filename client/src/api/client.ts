@@ -11,6 +11,8 @@
  * An answer with an unexpected shape raises `DecodeError` (see decode.ts) from the area modules.
  */
 
+import { upstreamMessage } from './messages';
+
 export const API_BASE = '/api';
 
 type UnauthorizedListener = () => void;
@@ -111,10 +113,20 @@ export function errorFromResponse(status: number, bodyText: string): ApiError {
   return new ApiError(status, message ?? `${statusText(status)} (HTTP ${status})`, detail);
 }
 
-/** Text for any error a query or mutation may throw. */
+/** Text for any error a query or mutation may throw, in the reader's words (see messages.ts). */
 export function errorText(error: unknown): string {
+  if (error instanceof ApiError) return upstreamMessage(error.message);
   if (error instanceof Error) return error.message;
   return 'Something went wrong';
+}
+
+/**
+ * Whether asking again can help: the server was unreachable, busy or an upstream failed
+ * (0, 408, 429, 5xx). A 4xx answer will be the same next time, so no "Try again" for it.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
 }
 
 export type Query = Record<string, string | number | boolean | null | undefined>;

@@ -21,6 +21,8 @@ import {
   type SearchResult,
   type Source,
   type SourcesResponse,
+  type WorkerState,
+  type WorkerStatus,
 } from './types';
 
 export class DecodeError extends Error {
@@ -247,7 +249,26 @@ export function decodeHealth(raw: unknown): Health {
     status: o.status === 'ok' ? 'ok' : 'degraded',
     redis: str(o.redis),
     workers: numOrNull(o.workers),
+    worker_status: decodeWorkerStatus(o.worker_status, o.workers),
     queues,
     consumet: str(o.consumet),
   };
+}
+
+export const NO_WORKER_MESSAGE = 'no worker is running: downloads will wait';
+
+/** `worker_status`, or (older servers) the bare `workers` count or `error: …` text. */
+function decodeWorkerStatus(raw: unknown, workers: unknown): WorkerStatus {
+  if (isObj(raw)) {
+    const states: readonly WorkerState[] = ['ok', 'none', 'error'];
+    const state = states.find((s) => s === raw.state) ?? 'unknown';
+    return { count: num(raw.count), state, message: str(raw.message) };
+  }
+  if (typeof workers === 'number') {
+    return workers > 0
+      ? { count: workers, state: 'ok', message: `${workers} running` }
+      : { count: 0, state: 'none', message: NO_WORKER_MESSAGE };
+  }
+  if (typeof workers === 'string') return { count: 0, state: 'error', message: workers };
+  return { count: 0, state: 'unknown', message: '' };
 }

@@ -17,16 +17,17 @@ export async function fetchJobs(limit = JOBS_LIMIT, signal?: AbortSignal): Promi
   return decodeJobs(await request('/downloads', { query: { limit }, signal })).jobs;
 }
 
-export const jobsQueryOptions = (limit = JOBS_LIMIT) =>
+export const jobsQueryOptions = (limit = JOBS_LIMIT, pollMs = JOBS_POLL_MS) =>
   queryOptions({
     queryKey: downloadsKeys.list(limit),
     queryFn: ({ signal }) => fetchJobs(limit, signal),
-    // Live progress comes from each job's event stream; this picks up new jobs and expiries.
-    refetchInterval: JOBS_POLL_MS,
+    // Live progress comes from the list's event stream; this picks up new jobs and expiries
+    // (and carries progress itself, faster, when the stream has failed).
+    refetchInterval: pollMs,
   });
 
-export function useJobs(limit = JOBS_LIMIT) {
-  return useQuery(jobsQueryOptions(limit));
+export function useJobs(limit = JOBS_LIMIT, pollMs = JOBS_POLL_MS) {
+  return useQuery(jobsQueryOptions(limit, pollMs));
 }
 
 export async function fetchJob(taskId: string, signal?: AbortSignal): Promise<Job> {
@@ -71,46 +72,55 @@ export function useRetryJob() {
   });
 }
 
-export function jobEventsUrl(taskId: string): string {
-  return apiUrl(`/download/events/${seg(taskId)}`);
+/** The one stream for many jobs (`GET /api/downloads/events?ids=`). */
+export function downloadsEventsUrl(taskIds: readonly string[]): string {
+  return apiUrl('/downloads/events', { ids: taskIds.join(',') });
 }
 
-export interface JobEventHandlers {
-  /** A decoded `progress` event. */
+export interface DownloadsEventHandlers {
+  /** A decoded `progress` event of one of the jobs. */
   onJob: (job: Job) => void;
-  /** The stream failed or ended early; it is already closed when this runs. */
-  onError: () => void;
+  /** Every job of the stream is final (`event: end`); the stream is already closed. */
+  onEnd: () => void;
+  /**
+   * The connection dropped. `closed`: the browser gave up (the server refused the stream);
+   * otherwise EventSource reconnects by itself, resuming with `Last-Event-ID`.
+   */
+  onError: (closed: boolean) => void;
 }
 
 /**
- * Subscribes to a job's Server-Sent Events (`event: progress`, `data: <Job JSON>`).
- * Returns a function that closes the stream. Throws if `EventSource` is unavailable.
+ * Follows many jobs over ONE Server-Sent Events connection. Browsers allow six connections
+ * per host over HTTP/1.1: one stream per job left none for Cancel or the health check.
+ * Returns a function that closes the stream.
  */
-export function subscribeJobEvents(taskId: string, handlers: JobEventHandlers): () => void {
-  const source = new EventSource(jobEventsUrl(taskId));
+export function subscribeDownloadsEvents(taskIds: readonly string[], handlers: DownloadsEventHandlers): () => void {
+  const source = new EventSource(downloadsEventsUrl(taskIds));
   let closed = false;
   const close = () => {
     closed = true;
     source.close();
   };
-  const onMessage = (event: MessageEvent<unknown>) => {
+  source.addEventListener('progress', (event: MessageEvent<unknown>) => {
     if (closed || typeof event.data !== 'string') return;
     let job: Job;
     try {
       job = decodeJob(JSON.parse(event.data) as unknown);
     } catch {
-      return; // a malformed event is skipped; the next one (or polling) brings the state
+      return; // a malformed event is skipped; the next one (or the list) brings the state
     }
     handlers.onJob(job);
-  };
-  source.addEventListener('progress', onMessage);
-  // Servers that omit the `event:` line send plain messages.
-  source.addEventListener('message', onMessage);
+  });
+  source.addEventListener('end', () => {
+    if (closed) return;
+    close(); // otherwise EventSource would reconnect to a stream that has nothing left to say
+    handlers.onEnd();
+  });
   source.addEventListener('error', () => {
     if (closed) return;
-    // EventSource would reconnect by itself; polling is the documented fallback instead.
-    close();
-    handlers.onError();
+    const gaveUp = source.readyState === EventSource.CLOSED;
+    if (gaveUp) close();
+    handlers.onError(gaveUp);
   });
   return close;
 }

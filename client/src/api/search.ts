@@ -4,6 +4,9 @@ import { request } from './client';
 import { decodeSearch } from './decode';
 import type { SearchResponse } from './types';
 
+/** The API's limit on `q` (`GET /api/search`, max_length=200): the input holds no more. */
+export const SEARCH_MAX_LENGTH = 200;
+
 export interface SearchParams {
   q: string;
   /** Provider name; empty lets the server pick its default. */

@@ -136,10 +136,21 @@ export interface JobsResponse {
 
 export type HealthStatus = 'ok' | 'degraded';
 
+/** `unknown`: a server that predates `worker_status`. */
+export type WorkerState = 'ok' | 'none' | 'error' | 'unknown';
+
+export interface WorkerStatus {
+  count: number;
+  state: WorkerState;
+  /** Said to people as is, e.g. "no worker is running: downloads will wait". */
+  message: string;
+}
+
 export interface Health {
   status: HealthStatus;
   redis: string;
   workers: number | null;
+  worker_status: WorkerStatus;
   queues: Record<string, number>;
   consumet: string;
 }

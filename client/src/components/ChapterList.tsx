@@ -1,8 +1,8 @@
-import type { ChangeEvent } from 'react';
+import { useMemo, type ChangeEvent } from 'react';
 import { Link } from 'react-router-dom';
 
 import type { Chapter } from '../api/types';
-import { chapterLabel } from '../format';
+import { chapterLabel, formatReleased, uploadsByNumber } from '../format';
 import { paths } from '../routes';
 
 export interface ChapterListProps {
@@ -24,10 +24,13 @@ function shiftOf(event: ChangeEvent<HTMLInputElement>): boolean {
 }
 
 export function ChapterList({ source, seriesId, chapters, isSelected, onToggle, lastPages }: ChapterListProps) {
+  const uploads = useMemo(() => uploadsByNumber(chapters), [chapters]);
   return (
     <ol className="chapters" aria-label="Chapters">
       {chapters.map((chapter) => {
-        const label = chapterLabel(chapter);
+        const upload = uploads.get(chapter.id);
+        // Two uploads of one number must not share a name: say which upload this is.
+        const label = chapterLabel(chapter) + (upload ? ` (upload ${upload.index} of ${upload.of})` : '');
         const selected = isSelected(chapter.id);
         const lastPage = lastPages?.get(chapter.id);
         return (
@@ -40,11 +43,16 @@ export function ChapterList({ source, seriesId, chapters, isSelected, onToggle, 
               onChange={(e) => onToggle(chapter.id, shiftOf(e))}
             />
             <div className="chapter-text">
-              <span className="chapter-title">{label}</span>
+              <bdi className="chapter-title">{chapterLabel(chapter)}</bdi>
               <span className="chapter-meta">
+                {upload ? (
+                  <span className="chapter-upload">
+                    upload {upload.index} of {upload.of}
+                  </span>
+                ) : null}
                 {chapter.volume ? <span>Vol. {chapter.volume}</span> : null}
                 {chapter.pages !== null ? <span>{chapter.pages} pages</span> : null}
-                {chapter.released ? <span>{chapter.released}</span> : null}
+                {chapter.released ? <span>{formatReleased(chapter.released)}</span> : null}
                 {lastPage !== undefined ? <span className="chapter-progress">read to page {lastPage + 1}</span> : null}
               </span>
             </div>

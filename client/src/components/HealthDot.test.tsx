@@ -23,6 +23,24 @@ describe('HealthDot', () => {
     expect(dot.parentElement).toHaveAttribute('title', 'Server health: degraded (source: error: timeout)');
   });
 
+  it('says why when no worker runs', async () => {
+    const noWorker = { count: 0, state: 'none', message: 'no worker is running: downloads will wait' };
+    mockFetch({ 'GET /api/health': () => json({ ...healthy, status: 'degraded', workers: 0, worker_status: noWorker }, 503) });
+    renderRoute(<HealthDot />);
+    const dot = await screen.findByRole('img', { name: 'Server health: degraded' });
+    expect(dot.parentElement).toHaveAttribute(
+      'title',
+      'Server health: degraded (no worker is running: downloads will wait)',
+    );
+  });
+
+  it('explains a bare 0 from an older server the same way', async () => {
+    mockFetch({ 'GET /api/health': () => json({ ...healthy, status: 'degraded', workers: 0 }, 503) });
+    renderRoute(<HealthDot />);
+    const dot = await screen.findByRole('img', { name: 'Server health: degraded' });
+    expect(dot.parentElement?.getAttribute('title')).toContain('no worker is running: downloads will wait');
+  });
+
   it('is red when the server cannot be reached', async () => {
     vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
     renderRoute(<HealthDot />);

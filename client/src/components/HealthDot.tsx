@@ -7,7 +7,7 @@ function problems(health: Health): string {
   const parts: string[] = [];
   if (health.redis && health.redis !== 'ok') parts.push(`redis: ${health.redis}`);
   if (health.consumet && health.consumet !== 'ok') parts.push(`source: ${health.consumet}`);
-  if (health.workers === 0) parts.push('no workers');
+  if (health.worker_status.state !== 'ok' && health.worker_status.message) parts.push(health.worker_status.message);
   return parts.join('; ');
 }
 

@@ -1,10 +1,10 @@
-import { useId } from 'react';
+import { useId, useState, type MouseEvent } from 'react';
 
 import { errorText } from '../api/client';
 import { useCancelJob, useRetryJob } from '../api/downloads';
-import { isFinalState, type Job, type JobState } from '../api/types';
-import { formatBytes, formatRelative } from '../format';
-import { useJobEvents } from '../hooks/useJobEvents';
+import { upstreamMessage } from '../api/messages';
+import { isFinalState, type DownloadAccepted, type Job, type JobState } from '../api/types';
+import { formatAgo, formatBytes, formatRelative } from '../format';
 import { ProgressBar } from './ProgressBar';
 
 export const STATE_LABELS: Record<JobState, string> = {
@@ -16,56 +16,92 @@ export const STATE_LABELS: Record<JobState, string> = {
   EXPIRED: 'Expired',
 };
 
+/** What the card shows: a SUCCESS with failed chapters is *partial*, not done. */
+export type JobLook = JobState | 'PARTIAL';
+
+export function jobLook(job: Job): JobLook {
+  return job.state === 'SUCCESS' && job.failed.length > 0 ? 'PARTIAL' : job.state;
+}
+
+const LOOK_LABELS: Record<JobLook, string> = { ...STATE_LABELS, PARTIAL: 'Partial' };
+
 export function jobTitle(job: Job): string {
   return job.title.trim() || `Download ${job.task_id}`;
 }
 
-function progressText(job: Job): string {
+function progressText(job: Job, pagesTotal: number): string {
   const parts = [`${Math.round(job.progress)}%`];
   if (job.total_chapters > 0) parts.push(`${job.done_chapters} of ${job.total_chapters} chapters`);
-  if (job.pages_total > 0) parts.push(`${job.pages_done} of ${job.pages_total} pages`);
+  if (pagesTotal > 0) parts.push(`${job.pages_done} of ${pagesTotal} pages`);
   return parts.join(', ');
 }
 
-export function JobCard({ snapshot, now }: { snapshot: Job; now: number }) {
-  const { job } = useJobEvents(snapshot);
+/** The note after a Retry click, from what the server answered (an equal job may have ended). */
+export function retryNote(answer: DownloadAccepted, cancelled: boolean): string {
+  if (!answer.deduplicated) return cancelled ? 'Retry queued.' : 'Retry queued for the failed chapters.';
+  if (answer.status === 'SUCCESS') return 'These chapters were already retried: the file is in the list.';
+  if (answer.status === 'PENDING' || answer.status === 'PROGRESS') return 'A retry is already queued.';
+  return 'Retry queued.';
+}
+
+/** One job; its live state comes from the list's single event stream (see useJobEvents). */
+export function JobCard({ job, now }: { job: Job; now: number }) {
   const cancel = useCancelJob();
   const retry = useRetryJob();
   const headingId = useId();
+  const [expiredClick, setExpiredClick] = useState(false);
+  // Page totals only grow while a job runs: a failed chapter's pages stay counted, undone.
+  const [pagesSeen, setPagesSeen] = useState({ taskId: job.task_id, total: job.pages_total });
+  if (pagesSeen.taskId !== job.task_id || job.pages_total > pagesSeen.total) {
+    setPagesSeen({ taskId: job.task_id, total: job.pages_total });
+  }
+  const pagesTotal = Math.max(job.pages_total, pagesSeen.taskId === job.task_id ? pagesSeen.total : 0);
   const title = jobTitle(job);
+  const look = jobLook(job);
   const active = !isFinalState(job.state);
   const expired = job.state === 'EXPIRED';
   const value = job.state === 'SUCCESS' ? 100 : job.progress;
+  const canRetry =
+    (job.failed.length > 0 && (job.state === 'SUCCESS' || job.state === 'FAILURE')) || job.state === 'CANCELLED';
+
+  const onDownload = (event: MouseEvent<HTMLAnchorElement>) => {
+    // The list may be older than the file's expiry: a click then would fail silently in the
+    // browser's download bar, so say it here instead.
+    if (job.expires_at !== null && job.expires_at * 1000 <= Date.now()) {
+      event.preventDefault();
+      setExpiredClick(true);
+    }
+  };
 
   return (
-    <article className={`job job-${job.state.toLowerCase()}`} aria-labelledby={headingId}>
+    <article className={`job job-${look.toLowerCase()}`} aria-labelledby={headingId}>
       <div className="job-head">
         <h2 id={headingId} className="job-title">
-          {title}
+          <bdi>{title}</bdi>
         </h2>
-        <span className={`badge badge-${job.state.toLowerCase()}`}>{STATE_LABELS[job.state]}</span>
+        <span className={`badge badge-${look.toLowerCase()}`}>{LOOK_LABELS[look]}</span>
       </div>
 
       <p className="job-meta">
         {job.format ? <span className="job-format">{job.format.toUpperCase()}</span> : null}
         {job.source ? <span>{job.source}</span> : null}
-        {job.created_at > 0 ? <span>{formatRelative(job.created_at, now)}</span> : null}
+        {job.created_at > 0 ? <span>{formatAgo(job.created_at, now)}</span> : null}
       </p>
 
-      <ProgressBar value={value} label={title} valueText={progressText(job)} />
+      <ProgressBar value={value} label={title} valueText={progressText(job, pagesTotal)} />
 
       <p className="job-status" aria-live={active ? 'polite' : 'off'}>
-        {job.status || STATE_LABELS[job.state]}
+        {look === 'PARTIAL' ? 'Partly done' : job.status || STATE_LABELS[job.state]}
         {job.total_chapters > 0 ? (
           <span className="job-counts">
             {' '}
             · {job.done_chapters}/{job.total_chapters} chapters
-            {job.pages_total > 0 ? ` · ${job.pages_done}/${job.pages_total} pages` : ''}
+            {pagesTotal > 0 ? ` · ${job.pages_done}/${pagesTotal} pages` : ''}
           </span>
         ) : null}
       </p>
 
-      {job.error ? <p className="job-error">{job.error}</p> : null}
+      {job.error ? <p className="job-error">{upstreamMessage(job.error)}</p> : null}
 
       {job.failed.length > 0 ? (
         <div className="job-failed">
@@ -75,8 +111,8 @@ export function JobCard({ snapshot, now }: { snapshot: Job; now: number }) {
           <ul aria-label={`Failed chapters of ${title}`}>
             {job.failed.map((f, i) => (
               <li key={`${f.chapter_id}-${i}`}>
-                <span className="failed-title">{f.title || f.chapter_id}</span>
-                {f.reason ? <span className="failed-reason">: {f.reason}</span> : null}
+                <bdi className="failed-title">{f.title || f.chapter_id}</bdi>
+                {f.reason ? <span className="failed-reason">: {upstreamMessage(f.reason)}</span> : null}
               </li>
             ))}
           </ul>
@@ -84,10 +120,16 @@ export function JobCard({ snapshot, now }: { snapshot: Job; now: number }) {
       ) : null}
 
       <div className="job-actions">
-        {job.state === 'SUCCESS' && job.download_url ? (
+        {job.state === 'SUCCESS' && job.download_url && !expiredClick ? (
           <>
-            <a className="btn btn-primary" href={job.download_url} download={job.file_name ?? true}>
-              Download{job.file_name ? ` ${job.file_name}` : ''}
+            <a
+              className="btn btn-primary btn-download"
+              href={job.download_url}
+              download={job.file_name ?? true}
+              onClick={onDownload}
+            >
+              Download{job.file_name ? ' ' : ''}
+              {job.file_name ? <bdi>{job.file_name}</bdi> : null}
             </a>
             {job.size !== null ? <span className="job-size">{formatBytes(job.size)}</span> : null}
             {job.expires_at !== null ? (
@@ -95,8 +137,12 @@ export function JobCard({ snapshot, now }: { snapshot: Job; now: number }) {
             ) : null}
           </>
         ) : null}
-        {expired ? <span className="job-expiry">The file was removed from the server.</span> : null}
-        {job.failed.length > 0 && (job.state === 'SUCCESS' || job.state === 'FAILURE') ? (
+        {expired || expiredClick ? (
+          <span className="job-expiry" role={expiredClick ? 'alert' : undefined}>
+            The file was removed from the server{expiredClick ? ': it expired. Download the chapters again.' : '.'}
+          </span>
+        ) : null}
+        {canRetry ? (
           <button
             type="button"
             className="btn"
@@ -127,7 +173,7 @@ export function JobCard({ snapshot, now }: { snapshot: Job; now: number }) {
       ) : null}
       {retry.isSuccess ? (
         <p className="job-note" role="status">
-          {retry.data.deduplicated ? 'A retry is already queued.' : 'Retry queued for the failed chapters.'}
+          {retryNote(retry.data, job.state === 'CANCELLED')}
         </p>
       ) : null}
       {cancel.isError ? (

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 
-import { errorText } from '../api/client';
+import { errorText, isRetryable } from '../api/client';
 
 export function Loading({ label }: { label: string }) {
   return (
@@ -11,6 +11,7 @@ export function Loading({ label }: { label: string }) {
   );
 }
 
+/** An error in the reader's words; "Try again" only where asking again can help. */
 export function ErrorNotice({ error, title, onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
   return (
     <div className="state state-error" role="alert">
@@ -18,7 +19,7 @@ export function ErrorNotice({ error, title, onRetry }: { error: unknown; title?:
         {title ? <strong>{title}: </strong> : null}
         {errorText(error)}
       </p>
-      {onRetry ? (
+      {onRetry && isRetryable(error) ? (
         <button type="button" className="btn" onClick={onRetry}>
           Try again
         </button>

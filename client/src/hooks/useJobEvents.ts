@@ -1,31 +1,25 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useReducer } from 'react';
+import { useEffect, useMemo, useReducer, useState } from 'react';
 
-import { ApiError } from '../api/client';
-import { downloadsKeys, fetchJob, subscribeJobEvents } from '../api/downloads';
+import { downloadsKeys, subscribeDownloadsEvents } from '../api/downloads';
 import { isFinalState, type Job } from '../api/types';
 
+/** How often the list is refetched when the event stream has failed for good. */
 export const POLL_INTERVAL_MS = 1500;
 
-/** How the job's state reaches us: its event stream, polling after the stream failed, or nothing. */
+/** How the jobs' state reaches us: the list's event stream, polling the list, or nothing. */
 export type Transport = 'sse' | 'polling' | 'idle';
 
-export interface JobProgressState {
-  job: Job;
-  transport: Transport;
-  /** A final state was seen: nothing changes the state any more. */
-  done: boolean;
+export interface JobsProgressState {
+  /** The newest state seen on the stream, by task id. */
+  live: ReadonlyMap<string, Job>;
+  /** The stream failed for good: the list is polled instead. */
+  failed: boolean;
 }
 
-export type JobProgressAction =
-  | { type: 'event'; job: Job }
-  | { type: 'poll'; job: Job }
-  | { type: 'stream-failed' };
+export type JobsProgressAction = { type: 'event'; job: Job } | { type: 'stream-failed' };
 
-export function initialJobProgress(job: Job): JobProgressState {
-  const done = isFinalState(job.state);
-  return { job, transport: done ? 'idle' : 'sse', done };
-}
+export const initialJobsProgress: JobsProgressState = { live: new Map(), failed: false };
 
 /** The more recent of two snapshots of the same job (final beats non-final on a tie). */
 export function latestJob(current: Job, candidate: Job): Job {
@@ -36,93 +30,87 @@ export function latestJob(current: Job, candidate: Job): Job {
 }
 
 /**
- * Folds progress events and polled snapshots into the job's state. Once a final state
- * (SUCCESS, FAILURE, CANCELLED, EXPIRED) is reached every later action is ignored; events of
- * another job and snapshots older (by `updated_at`) than the current one are ignored too.
+ * Folds events of many jobs into one map. An event older (by `updated_at`) than what is known
+ * is ignored, and so is anything after a final state (except SUCCESS → EXPIRED); on a tie the
+ * later arrival wins, as a server need not bump `updated_at` on every page.
  */
-export function jobProgressReducer(state: JobProgressState, action: JobProgressAction): JobProgressState {
-  if (state.done) return state;
+export function jobsProgressReducer(state: JobsProgressState, action: JobsProgressAction): JobsProgressState {
   switch (action.type) {
-    case 'event':
-    case 'poll': {
-      if (action.job.task_id !== state.job.task_id) return state;
-      // On a tie the later arrival wins: a server may not bump updated_at on every page.
-      if (action.job.updated_at < state.job.updated_at) return state;
-      const job = action.job;
-      const done = isFinalState(job.state);
-      return { job, transport: done ? 'idle' : state.transport, done };
+    case 'event': {
+      const known = state.live.get(action.job.task_id);
+      if (known) {
+        if (action.job.updated_at < known.updated_at) return state;
+        if (isFinalState(known.state) && !(known.state === 'SUCCESS' && action.job.state === 'EXPIRED')) return state;
+      }
+      const live = new Map(state.live);
+      live.set(action.job.task_id, action.job);
+      return { ...state, live };
     }
     case 'stream-failed':
-      return state.transport === 'polling' ? state : { ...state, transport: 'polling' };
+      return state.failed ? state : { ...state, failed: true };
   }
 }
 
+/** The ids a stream should follow: the open one's if it covers every active job, else a new set. */
+export function streamIdsFor(current: readonly string[], active: readonly string[]): readonly string[] {
+  if (active.length === 0) return [];
+  if (active.every((id) => current.includes(id))) return current;
+  return [...active].sort();
+}
+
 /**
- * Live state of a download job: follows its SSE stream while it is active and falls back to
- * polling the status every 1.5 s when the stream fails. `snapshot` is the job as last listed;
- * whichever of it and the live state is newer wins.
+ * Live state of a list of download jobs over ONE event stream (`/api/downloads/events`) for
+ * all the active ones, whatever their number. The stream is reopened only when a job it does
+ * not cover becomes active; jobs that finish stay on it until the server ends it. When the
+ * stream fails for good, the caller polls the list (`transport === 'polling'`). `snapshots`
+ * are the jobs as last listed; for each job, whichever of it and the live state is newer wins.
  */
-export function useJobEvents(snapshot: Job): { job: Job; transport: Transport } {
+export function useJobEvents(snapshots: readonly Job[]): { jobs: Job[]; transport: Transport } {
   const queryClient = useQueryClient();
-  const [state, dispatch] = useReducer(jobProgressReducer, snapshot, initialJobProgress);
-  const job = latestJob(state.job, snapshot);
-  const active = !isFinalState(job.state);
-  const taskId = snapshot.task_id;
-  const polling = state.transport === 'polling';
+  const [state, dispatch] = useReducer(jobsProgressReducer, initialJobsProgress);
+  const jobs = useMemo(
+    () =>
+      snapshots.map((snapshot) => {
+        const live = state.live.get(snapshot.task_id);
+        return live ? latestJob(live, snapshot) : snapshot;
+      }),
+    [snapshots, state.live],
+  );
+  const active = jobs.filter((job) => !isFinalState(job.state)).map((job) => job.task_id);
+
+  // Derived from the previous render's ids (React's "adjust state while rendering" pattern).
+  const [streamIds, setStreamIds] = useState<readonly string[]>([]);
+  const nextIds = streamIdsFor(streamIds, active);
+  if (nextIds !== streamIds && nextIds.join(',') !== streamIds.join(',')) setStreamIds(nextIds);
+  const streamKey = streamIds.join(',');
+  const useStream = !state.failed && typeof EventSource !== 'undefined';
 
   useEffect(() => {
-    if (!active) return;
+    if (!streamKey || !useStream) return;
     let stopped = false;
-    let closeStream: (() => void) | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const controller = new AbortController();
-
-    const onFinal = () => {
-      void queryClient.invalidateQueries({ queryKey: downloadsKeys.all });
-    };
-
-    const poll = () => {
-      timer = setTimeout(() => {
-        fetchJob(taskId, controller.signal).then(
-          (fresh) => {
-            if (stopped) return;
-            dispatch({ type: 'poll', job: fresh });
-            if (isFinalState(fresh.state)) onFinal();
-            else poll();
-          },
-          (error: unknown) => {
-            // The job is gone (404/410): nothing left to follow. Otherwise keep trying.
-            if (error instanceof ApiError && (error.status === 404 || error.status === 410)) return;
-            if (!stopped) poll();
-          },
-        );
-      }, POLL_INTERVAL_MS);
-    };
-
-    if (polling || typeof EventSource === 'undefined') {
-      poll();
-    } else {
-      closeStream = subscribeJobEvents(taskId, {
-        onJob: (fresh) => {
-          dispatch({ type: 'event', job: fresh });
-          if (isFinalState(fresh.state)) {
-            closeStream?.();
-            onFinal();
-          }
-        },
-        onError: () => {
-          if (!stopped) dispatch({ type: 'stream-failed' });
-        },
-      });
-    }
-
+    const close = subscribeDownloadsEvents(streamKey.split(','), {
+      onJob: (job) => {
+        if (stopped) return;
+        dispatch({ type: 'event', job });
+        // A finished job changes the list (file, expiry); a fresh list also picks up new jobs.
+        if (isFinalState(job.state)) void queryClient.invalidateQueries({ queryKey: downloadsKeys.all });
+      },
+      onEnd: () => {
+        if (!stopped) void queryClient.invalidateQueries({ queryKey: downloadsKeys.all });
+      },
+      onError: (closed) => {
+        if (stopped) return;
+        if (closed) dispatch({ type: 'stream-failed' });
+        // While EventSource reconnects, one fresh list keeps the cards honest.
+        else void queryClient.invalidateQueries({ queryKey: downloadsKeys.all });
+      },
+    });
     return () => {
       stopped = true;
-      closeStream?.();
-      if (timer !== null) clearTimeout(timer);
-      controller.abort();
+      close();
     };
-  }, [taskId, active, polling, queryClient]);
+  }, [streamKey, useStream, queryClient]);
 
-  return { job, transport: active ? state.transport : 'idle' };
+  const transport: Transport = active.length === 0 ? 'idle' : useStream ? 'sse' : 'polling';
+  return { jobs, transport };
 }

@@ -1,14 +1,22 @@
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
-import { useJobs } from '../api/downloads';
+import { JOBS_POLL_MS, useJobs } from '../api/downloads';
+import type { Job } from '../api/types';
 import { JobCard } from '../components/JobCard';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
+import { POLL_INTERVAL_MS, useJobEvents } from '../hooks/useJobEvents';
 import { useNow } from '../hooks/useNow';
 import { paths } from '../routes';
 
+const NO_JOBS: Job[] = [];
+
 export function DownloadsPage() {
-  const jobs = useJobs();
+  const [fastPoll, setFastPoll] = useState(false);
+  const jobs = useJobs(undefined, fastPoll ? POLL_INTERVAL_MS : JOBS_POLL_MS);
+  const { jobs: live, transport } = useJobEvents(jobs.data ?? NO_JOBS);
+  if ((transport === 'polling') !== fastPoll) setFastPoll(transport === 'polling');
   const now = useNow();
   useDocumentTitle('Downloads');
 
@@ -27,9 +35,9 @@ export function DownloadsPage() {
         <>
           {jobs.isError ? <ErrorNotice title="Could not refresh" error={jobs.error} /> : null}
           <ul className="jobs" aria-label="Download jobs">
-            {jobs.data.map((job) => (
+            {live.map((job) => (
               <li key={job.task_id}>
-                <JobCard snapshot={job} now={now} />
+                <JobCard job={job} now={now} />
               </li>
             ))}
           </ul>

@@ -74,7 +74,23 @@ describe('SearchPage', () => {
   it('says so when nothing is found', async () => {
     mockFetch({ 'GET /api/sources': () => json(sources), 'GET /api/search': searchAnswer });
     renderRoute(<SearchPage />, { url: '/?q=nothing&source=mangadex' });
-    expect(await screen.findByText('No results for “nothing”.')).toBeInTheDocument();
+    expect(await screen.findByText('nothing')).toBeInTheDocument();
+    expect(document.querySelector('.state-empty')).toHaveTextContent('No results for “nothing”.');
+  });
+
+  it('limits the query to what the API accepts', () => {
+    mockFetch({ 'GET /api/sources': () => json(sources), 'GET /api/search': searchAnswer });
+    renderRoute(<SearchPage />);
+    expect(screen.getByRole('searchbox', { name: 'Search' })).toHaveAttribute('maxLength', '200');
+  });
+
+  it('says a source in the URL is unknown instead of showing another one', async () => {
+    mockFetch({ 'GET /api/sources': () => json(sources), 'GET /api/search': searchAnswer });
+    renderRoute(<SearchPage />, { url: '/?q=solo&source=nope' });
+    expect(await screen.findByText('nope')).toBeInTheDocument();
+    expect(document.querySelector('.state-empty')).toHaveTextContent('There is no source called “nope” here');
+    expect(screen.getByRole('combobox', { name: 'Source' })).toHaveValue('nope');
+    expect(screen.getByRole('option', { name: 'Unknown source' })).toBeDisabled();
   });
 
   it('shows loading, then a search error with a retry', async () => {

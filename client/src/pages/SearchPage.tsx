@@ -1,7 +1,7 @@
 import { useState, type SubmitEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 
-import { useSearch } from '../api/search';
+import { SEARCH_MAX_LENGTH, useSearch } from '../api/search';
 import { useSources } from '../api/sources';
 import { Cover } from '../components/Cover';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
@@ -20,6 +20,10 @@ export function SearchPage() {
   const page = pageParam(params.get('page'));
   const sources = useSources();
   const source = params.get('source') ?? sources.data?.default ?? '';
+  // `?source=nope`: say so, rather than show the first source in the picker and search another.
+  const unknownSource =
+    sources.data !== undefined &&
+    !sources.data.sources.some((s) => s.name === source || String(s.index) === source);
 
   const [draft, setDraft] = useState(q);
   const [draftFor, setDraftFor] = useState(q);
@@ -32,7 +36,7 @@ export function SearchPage() {
   // Without a source in the URL, wait for the server's default rather than searching twice.
   const sourceKnown = params.get('source') !== null || !sources.isPending;
   useDocumentTitle(q ? `${q} – Search` : 'Search');
-  const search = useSearch({ q, source, page }, sourceKnown);
+  const search = useSearch({ q, source, page }, sourceKnown && !unknownSource);
 
   const go = (next: { q?: string; source?: string; page?: number }) => {
     const nextQ = next.q ?? q;
@@ -68,6 +72,11 @@ export function SearchPage() {
             onChange={(e) => go({ source: e.target.value, page: 1 })}
           >
             {!sources.data ? <option value={source}>{sources.isError ? 'Unavailable' : 'Loading…'}</option> : null}
+            {unknownSource ? (
+              <option value={source} disabled>
+                Unknown source
+              </option>
+            ) : null}
             {sources.data?.sources.map((s) => (
               <option key={s.name} value={s.name}>
                 {s.title}
@@ -85,6 +94,7 @@ export function SearchPage() {
             placeholder="Title, e.g. Solo Leveling"
             autoComplete="off"
             enterKeyHint="search"
+            maxLength={SEARCH_MAX_LENGTH}
           />
         </label>
         <button type="submit" className="btn btn-primary">
@@ -94,7 +104,11 @@ export function SearchPage() {
 
       {sources.isError ? <ErrorNotice title="Sources" error={sources.error} onRetry={() => void sources.refetch()} /> : null}
 
-      {!q ? (
+      {unknownSource ? (
+        <Empty>
+          There is no source called “<bdi>{source}</bdi>” here: pick one in the list.
+        </Empty>
+      ) : !q ? (
         <Empty>Type a title and press Search.</Empty>
       ) : search.isPending ? (
         <Loading label="Searching…" />
@@ -105,7 +119,7 @@ export function SearchPage() {
           {search.isError ? <ErrorNotice error={search.error} onRetry={() => void search.refetch()} /> : null}
           {data.results.length === 0 ? (
             <Empty>
-              No results for “{data.query || q}”{page > 1 ? ` on page ${page}` : ''}.
+              No results for “<bdi>{data.query || q}</bdi>”{page > 1 ? ` on page ${page}` : ''}.
             </Empty>
           ) : (
             <ul className={`results ${showingStale ? 'is-stale' : ''}`} aria-label="Search results" aria-busy={showingStale}>
@@ -113,7 +127,7 @@ export function SearchPage() {
                 <li key={r.id} className="result">
                   <Link to={paths.series(data.source || source, r.id)} className="result-link">
                     <Cover src={r.cover} className="result-cover" />
-                    <span className="result-title">{r.title}</span>
+                    <bdi className="result-title">{r.title}</bdi>
                   </Link>
                   {r.status ? <span className="result-status">{r.status}</span> : null}
                 </li>

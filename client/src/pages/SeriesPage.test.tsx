@@ -41,6 +41,32 @@ describe('SeriesPage', () => {
     expect(screen.getAllByRole('checkbox')[0]).toHaveAccessibleName('Select Chapter 1');
   });
 
+  it('says downloads will wait when no worker runs', async () => {
+    const noWorker = { count: 0, state: 'none', message: 'no worker is running: downloads will wait' };
+    mockFetch({
+      'GET /api/manga/mangadex/info': () => json(makeManga()),
+      'GET /api/health': () =>
+        json({ status: 'degraded', redis: 'ok', workers: 0, worker_status: noWorker, queues: {}, consumet: 'ok' }, 503),
+    });
+    renderRoute(<SeriesPage />, { path, url: '/series/mangadex/series-1' });
+    expect(await screen.findByRole('note')).toHaveTextContent('No worker is running: downloads will wait.');
+  });
+
+  it('tells two uploads of one chapter apart and writes dates cleanly', async () => {
+    const chapters = [
+      { id: 'up-b', title: 'Ch.004 - Bargain', number: '4', volume: '1', pages: 8, released: 'Nov 14,2025' },
+      { id: 'up-a', title: 'Bargain', number: '4', volume: '1', pages: 8, released: '2025-11-07T10:00:00Z' },
+      { id: 'three', title: 'Ch.003', number: '3', volume: null, pages: 8, released: null },
+    ];
+    mockFetch({ 'GET /api/manga/mangadex/info': () => json(makeManga({ chapters })) });
+    renderRoute(<SeriesPage />, { path, url: '/series/mangadex/series-1' });
+    expect(await screen.findByRole('checkbox', { name: 'Select Chapter 4 — Bargain (upload 2 of 2)' })).toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: 'Select Chapter 4 — Bargain (upload 1 of 2)' })).toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: 'Select Chapter 3' })).toBeInTheDocument();
+    expect(screen.getByText('14 Nov 2025')).toBeInTheDocument();
+    expect(screen.getByText('7 Nov 2025')).toBeInTheDocument();
+  });
+
   it('decodes ids with slashes from the route and encodes them in links', async () => {
     const { calls } = mockFetch({
       'GET /api/manga/demo/info': () => json(makeManga({ id: 'a/b c', chapters: [{ id: 'x/1', title: 'Chapter 1', number: '1', volume: null, pages: null, released: null }] })),

@@ -8,6 +8,7 @@ import type { DownloadFormat, MangaInfo } from '../api/types';
 import { ChapterList } from '../components/ChapterList';
 import { Cover } from '../components/Cover';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
+import { WorkerNotice } from '../components/WorkerNotice';
 import { useChapterSelection } from '../hooks/useChapterSelection';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { browserStorage } from '../hooks/storage';
@@ -72,7 +73,9 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
       <header className="series-head">
         <Cover src={manga.cover} className="series-cover" />
         <div className="series-info">
-          <h1 id="series-title">{manga.title}</h1>
+          <h1 id="series-title">
+            <bdi>{manga.title}</bdi>
+          </h1>
           {manga.alt_titles.length > 0 ? <p className="series-alt">{manga.alt_titles.slice(0, 3).join(' · ')}</p> : null}
           <dl className="series-facts">
             {manga.status ? (
@@ -147,6 +150,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
               </span>
             </div>
             <p className="hint">Tip: shift-click a checkbox to select a range.</p>
+            <WorkerNotice />
 
             {download.isError ? (
               <div className="toast toast-error" role="alert">

@@ -4,8 +4,13 @@ import { vi } from 'vitest';
 export class FakeEventSource {
   static instances: FakeEventSource[] = [];
 
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+
   readonly url: string;
   closed = false;
+  readyState = FakeEventSource.OPEN;
   private listeners = new Map<string, Set<(event: MessageEvent) => void>>();
 
   constructor(url: string | URL) {
@@ -28,6 +33,7 @@ export class FakeEventSource {
 
   close(): void {
     this.closed = true;
+    this.readyState = FakeEventSource.CLOSED;
   }
 
   /** Delivers `event: <type>` with `data: <JSON of data>`. */
@@ -36,7 +42,9 @@ export class FakeEventSource {
     for (const listener of this.listeners.get(type) ?? []) listener(event);
   }
 
-  fail(): void {
+  /** A dropped connection: by default the browser gives up (CLOSED); `reconnecting` keeps it trying. */
+  fail(reconnecting = false): void {
+    this.readyState = reconnecting ? FakeEventSource.CONNECTING : FakeEventSource.CLOSED;
     for (const listener of this.listeners.get('error') ?? []) listener(new MessageEvent('error'));
   }
 
@@ -45,7 +53,13 @@ export class FakeEventSource {
     vi.stubGlobal('EventSource', FakeEventSource);
   }
 
-  static for(taskId: string): FakeEventSource | undefined {
-    return FakeEventSource.instances.find((s) => s.url.endsWith(`/${encodeURIComponent(taskId)}`) && !s.closed);
+  /** The open multiplexed stream (`/api/downloads/events?ids=`), if any. */
+  static list(): FakeEventSource | undefined {
+    return FakeEventSource.instances.find((s) => s.url.startsWith('/api/downloads/events') && !s.closed);
+  }
+
+  /** The job ids the URL of a multiplexed stream asks for. */
+  ids(): string[] {
+    return (new URL(this.url, 'http://localhost').searchParams.get('ids') ?? '').split(',').filter(Boolean);
   }
 }

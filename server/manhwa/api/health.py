@@ -6,10 +6,11 @@ import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from starlette.concurrency import run_in_threadpool
 
@@ -20,10 +21,24 @@ from .deps import ServicesDep
 router = APIRouter(prefix="/api", tags=["health"])
 
 
+NO_WORKER = "no worker is running: downloads will wait"
+
+
+class WorkerStatus(BaseModel):
+    """The download workers, one shape whatever happened (the client explains it to people)."""
+
+    count: int = Field(description="workers that answered a ping")
+    state: Literal["ok", "none", "error"] = Field(
+        description="ok: at least one answered; none: no worker runs; error: could not ask"
+    )
+    message: str = Field(description="what it means, in words the UI shows as is")
+
+
 class Health(BaseModel):
-    status: str
+    status: Literal["ok", "degraded"]
     redis: str
-    workers: int | str
+    workers: int = Field(description="workers that answered (0 when none or on error)")
+    worker_status: WorkerStatus
     queues: dict[str, int | None]
     consumet: str
     warnings: list[str] = []  # e.g. AUTH_MODE=none reachable from other machines
@@ -36,10 +51,25 @@ def _for_anonymous(body: Health) -> Health:
     return body.model_copy(
         update={
             **{k: "ok" if v == "ok" else "error" for k, v in short.items()},
-            "workers": body.workers if isinstance(body.workers, int) else "error",
+            "worker_status": body.worker_status.model_copy(
+                update={"message": "could not ask the workers"}
+            )
+            if body.worker_status.state == "error"
+            else body.worker_status,
             "queues": {},
         }
     )
+
+
+def worker_status(answer: int | str) -> WorkerStatus:
+    """The ping's answer (a count, or an `error: …` text) as the typed shape."""
+    if isinstance(answer, str):
+        reason = answer.removeprefix("error: ")
+        return WorkerStatus(count=0, state="error", message=f"could not ask the workers ({reason})")
+    if answer == 0:
+        return WorkerStatus(count=0, state="none", message=NO_WORKER)
+    plural = "worker is" if answer == 1 else "workers are"
+    return WorkerStatus(count=answer, state="ok", message=f"{answer} {plural} running")
 
 
 async def _redis(services: ServicesDep) -> str:
@@ -137,22 +167,18 @@ async def _consumet(services: ServicesDep) -> str:
     return str(await _shared(services.consumet).get(ping))
 
 
-@router.get("/health", responses={503: {"model": Health}})
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
 async def health(services: ServicesDep, request: Request) -> JSONResponse:
     redis, queues, workers, consumet = await asyncio.gather(
         _redis(services), _queues(services), _workers(services), _consumet(services)
     )
-    if isinstance(workers, int) and workers == 0:
-        workers_ok = False
-    else:
-        workers_ok = isinstance(workers, int)
-    ok = redis == "ok" and consumet == "ok" and workers_ok
+    workers_now = worker_status(workers)
+    ok = redis == "ok" and consumet == "ok" and workers_now.state == "ok"
     body = Health(
         status="ok" if ok else "degraded",
         redis=redis,
-        workers=workers
-        if workers_ok or not isinstance(workers, int)
-        else "error: no worker answered",
+        workers=workers_now.count,
+        worker_status=workers_now,
         queues=queues,
         consumet=consumet,
         warnings=access_of(request).warnings,

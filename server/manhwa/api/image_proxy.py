@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
 
 from fastapi import APIRouter, Request, Response
 
+from ..errors import ImageFetchError
 from ..models import PageImage
 from ..providers import PROVIDERS
 from ..tokens import verify
@@ -65,6 +67,12 @@ async def image(services: ServicesDep, token: str, request: Request) -> Response
     page = _cache.get(token)
     if page is None:
         headers_out = {"Referer": referer} if referer else {}
-        page = await services.fetcher.fetch(url, 0, headers_out, _fallback_for(referer))
+        budget = services.settings.reader_image_timeout
+        try:  # someone is looking at a blank page: seconds, not the download's minutes
+            page = await asyncio.wait_for(
+                services.fetcher.fetch(url, 0, headers_out, _fallback_for(referer)), budget
+            )
+        except TimeoutError:
+            raise ImageFetchError(f"the image host did not answer within {budget:g} s") from None
         _cache.put(token, page)
     return Response(page.data, media_type=f"image/{page.format.lower()}", headers=headers)

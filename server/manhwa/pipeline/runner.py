@@ -227,7 +227,7 @@ class JobRunner:
             pages_total=progress.pages_total,
             failed=failed,
             file_path=str(dest),
-            file_name=download_name([(r.position, r.meta) for r in done], ext),
+            file_name=download_name([(r.position, r.meta) for r in done], ext, len(results)),
             size=size,
             finished_at=now,
             expires_at=now + self.settings.file_ttl_seconds,
