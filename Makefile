@@ -16,7 +16,7 @@ CLIENT_STAMP := client/node_modules/.installed
 CLIENT_SRC := $(shell find client/src client/index.html client/vite.config.ts client/tsconfig*.json -type f 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: run test lock lock-check lint typecheck test-server test-client test-e2e bench chaos browser setup clean compose-check
+.PHONY: run test lock lock-check lint typecheck test-server test-client test-e2e bench chaos browser setup clean compose-check client-types
 
 run: $(STAMP) client/dist/index.html
 	$(BIN)/manhwa run
@@ -48,6 +48,12 @@ $(CLIENT_STAMP): client/package-lock.json
 
 client/dist/index.html: $(CLIENT_STAMP) $(CLIENT_SRC)
 	cd client && npm run build
+
+# The client's TypeScript types from the server's OpenAPI document (built in-process: no server).
+# Commit both files; server/tests/test_openapi.py and client/src/api/schema.test.ts fail when stale.
+client-types: $(STAMP) $(CLIENT_STAMP)
+	cd server && ../$(PY) -m manhwa.openapi ../client/openapi.json
+	cd client && npm run types
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
 browser:

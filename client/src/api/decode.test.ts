@@ -1,62 +1,51 @@
 import { describe, expect, it } from 'vitest';
 
-import { DecodeError, decodeChapterPages, decodeJob, decodeMangaInfo, decodeSearch, decodeSources } from './decode';
+import {
+  DecodeError,
+  decodeChapterPages,
+  decodeHealth,
+  decodeJob,
+  decodeJobs,
+  decodeMangaInfo,
+  decodeSearch,
+  decodeSources,
+} from './decode';
+import { makeJob, makeManga } from '../test/fixtures';
 
 describe('decode', () => {
-  it('reads sources and their default', () => {
+  it('passes a well-formed answer through as is', () => {
     const raw = {
-      sources: [{ index: 0, name: 'mangadex', title: 'MangaDex', ids_in_path: true }, { index: 1, name: 'demo' }],
+      sources: [{ index: 0, name: 'mangadex', title: 'MangaDex', ids_in_path: true }],
       default: 'mangadex',
     };
-    expect(decodeSources(raw)).toEqual({
-      sources: [
-        { index: 0, name: 'mangadex', title: 'MangaDex', ids_in_path: true },
-        { index: 1, name: 'demo', title: 'demo', ids_in_path: false },
-      ],
-      default: 'mangadex',
-    });
+    expect(decodeSources(raw)).toEqual(raw);
   });
 
-  it('fills missing optional search fields and rejects a result without id', () => {
-    const result = decodeSearch({ source: 's', query: 'q', page: 1, has_next_page: true, results: [{ id: 'a', title: 'A' }] });
-    expect(result.results[0]).toEqual({
-      id: 'a',
-      title: 'A',
-      image: null,
-      cover: null,
-      description: null,
-      status: null,
-      alt_titles: [],
-    });
-    expect(() => decodeSearch({ results: [{ title: 'no id' }] })).toThrow(DecodeError);
+  it('rejects an answer that is not the object it should be', () => {
+    expect(() => decodeSources('<html>')).toThrow(DecodeError);
+    expect(() => decodeSources({ sources: 'x', default: 'a' })).toThrow('sources.sources is not a list');
     expect(() => decodeSearch({ detail: 'x' })).toThrow(DecodeError);
   });
 
-  it('keeps the chapter order of info and numbers as strings', () => {
-    const info = decodeMangaInfo({
-      id: 'm',
-      title: 'M',
-      chapters: [
-        { id: 'c2', title: '', number: 2, pages: 12 },
-        { id: 'c1', title: 'One', number: '1', volume: '1', released: '2020' },
-      ],
-    });
-    expect(info.chapters.map((c) => [c.id, c.number, c.pages])).toEqual([
-      ['c2', '2', 12],
-      ['c1', '1', null],
-    ]);
-    expect(info.genres).toEqual([]);
+  it('rejects a list item without its id', () => {
+    const search = { source: 's', query: 'q', page: 1, has_next_page: false };
+    expect(() => decodeSearch({ ...search, results: [{ title: 'no id', alt_titles: [] }] })).toThrow(
+      'search.results[0].id is missing',
+    );
+    expect(() => decodeMangaInfo({ ...makeManga(), chapters: [{ id: '' }] })).toThrow('info.chapters[0].id is missing');
   });
 
-  it('drops repeated chapter ids and genres', () => {
-    const chapter = { id: 'c1', title: 'One' };
-    const info = decodeMangaInfo({ id: 'm', genres: ['Action', 'Action', ''], chapters: [chapter, chapter] });
+  it('drops repeated chapter ids, repeated and blank genres, and titles a series by id at worst', () => {
+    const chapter = makeManga().chapters[0];
+    const info = decodeMangaInfo({ ...makeManga(), title: '', genres: ['Action', 'Action', ' '], chapters: [chapter, chapter] });
     expect(info.chapters).toHaveLength(1);
     expect(info.genres).toEqual(['Action']);
+    expect(info.title).toBe('series-1');
   });
 
-  it('orders pages by index', () => {
+  it('orders pages by index and needs each page URL', () => {
     const pages = decodeChapterPages({
+      source: 's',
       chapter_id: 'c',
       pages: [
         { index: 1, url: '/api/image/b' },
@@ -64,14 +53,22 @@ describe('decode', () => {
       ],
     });
     expect(pages.pages.map((p) => p.url)).toEqual(['/api/image/a', '/api/image/b']);
+    expect(() => decodeChapterPages({ pages: [{ index: 0 }] })).toThrow('read.pages[0].url is missing');
   });
 
-  it('decodes a job, clamping progress and mapping unknown states', () => {
-    const job = decodeJob({ task_id: 't', state: 'REVOKED', progress: 140, failed: [{ chapter_id: 'c', reason: 'HTTP 404' }] });
+  it('narrows a job state the schema types as any string, clamps progress, never leaves a null title', () => {
+    const job = decodeJob({ ...makeJob(), state: 'REVOKED', progress: 140, title: null });
     expect(job.state).toBe('CANCELLED');
     expect(job.progress).toBe(100);
-    expect(job.failed).toEqual([{ chapter_id: 'c', title: 'c', reason: 'HTTP 404' }]);
-    expect(job.download_url).toBeNull();
+    expect(job.title).toBe('');
+    expect(decodeJob({ ...makeJob(), state: 'what' }).state).toBe('PENDING');
     expect(() => decodeJob({ state: 'PENDING' })).toThrow(DecodeError);
+    expect(decodeJobs({ jobs: [makeJob()] }).jobs).toEqual([makeJob()]);
+  });
+
+  it('reads health as ok or degraded', () => {
+    const health = { redis: 'ok', workers: 1, queues: { downloads: 0 }, consumet: 'ok' };
+    expect(decodeHealth({ ...health, status: 'ok' }).status).toBe('ok');
+    expect(decodeHealth({ ...health, status: 'broken' }).status).toBe('degraded');
   });
 });

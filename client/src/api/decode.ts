@@ -1,25 +1,22 @@
 /**
- * Turns parsed JSON (`unknown`) into the typed shapes of `types.ts`.
+ * Checks parsed JSON (`unknown`) against the generated shapes of `types.ts` before the app uses it.
  *
- * Required identity fields (ids, task ids, URLs) must be present or the answer is rejected with a
- * `DecodeError`; optional and cosmetic fields fall back to empty values, so a server that adds
- * or omits a descriptive field does not take the UI down.
+ * The types come from the server's schema; this guards the UI from an answer that is not what the
+ * schema says (another server version, a proxy's page): it checks what the UI would crash on or
+ * show wrongly — an object where one is expected, identity fields (ids, task ids, URLs) present,
+ * lists that are rendered being lists — and rejects the answer with a `DecodeError` otherwise.
+ * It also repairs what an upstream source gets wrong: repeated ids, pages out of order.
  */
 import {
   JOB_STATES,
-  type Chapter,
-  type ChapterPage,
   type ChapterPages,
   type DownloadAccepted,
-  type FailedChapter,
   type Health,
   type Job,
   type JobState,
   type JobsResponse,
   type MangaInfo,
   type SearchResponse,
-  type SearchResult,
-  type Source,
   type SourcesResponse,
   type WorkerState,
   type WorkerStatus,
@@ -34,50 +31,38 @@ export class DecodeError extends Error {
 
 type Obj = Record<string, unknown>;
 
+/** What a field must be: `id` a non-empty string, a nested `Shape[]` a list of such objects. */
+type Rule = 'id' | 'string' | 'number' | 'list' | Shape[];
+interface Shape {
+  [field: string]: Rule;
+}
+
 function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function obj(value: unknown, what: string): Obj {
+/** Checks `value` against `shape`; the generated type is trusted for the rest. */
+function check(value: unknown, shape: Shape, what: string): Obj {
   if (!isObj(value)) throw new DecodeError(`${what} is not an object`);
+  for (const [field, rule] of Object.entries(shape)) {
+    const v = value[field];
+    const where = `${what}.${field}`;
+    if (rule === 'id') {
+      if (typeof v !== 'string' || v === '') throw new DecodeError(`${where} is missing`);
+    } else if (rule === 'string' || rule === 'number') {
+      if (typeof v !== rule) throw new DecodeError(`${where} is not a ${rule}`);
+    } else if (!Array.isArray(v)) {
+      throw new DecodeError(`${where} is not a list`);
+    } else if (rule !== 'list') {
+      const item = rule[0];
+      if (item) v.forEach((x, i) => check(x, item, `${where}[${i}]`));
+    }
+  }
   return value;
 }
 
-function requiredString(o: Obj, key: string, what: string): string {
-  const v = o[key];
-  if (typeof v === 'string' && v !== '') return v;
-  if (typeof v === 'number') return String(v);
-  throw new DecodeError(`${what}.${key} is missing`);
-}
-
-function str(v: unknown, fallback = ''): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  return fallback;
-}
-
-function strOrNull(v: unknown): string | null {
-  if (typeof v === 'string') return v === '' ? null : v;
-  if (typeof v === 'number') return String(v);
-  return null;
-}
-
-function num(v: unknown, fallback = 0): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
-
-function numOrNull(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-/** Distinct non-empty strings of a list. */
-function strings(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  return [...new Set(v.filter((x): x is string => typeof x === 'string' && x.trim() !== ''))];
-}
-
 /** Drops repeated ids (upstream lists can repeat an entry); the first one wins. */
-function uniqueById<T extends { id: string }>(items: T[]): T[] {
+function uniqueById<T extends { id: string }>(items: readonly T[]): T[] {
   const seen = new Set<string>();
   return items.filter((item) => {
     if (seen.has(item.id)) return false;
@@ -86,172 +71,86 @@ function uniqueById<T extends { id: string }>(items: T[]): T[] {
   });
 }
 
-function list<T>(v: unknown, item: (x: unknown, i: number) => T, what: string): T[] {
-  if (!Array.isArray(v)) throw new DecodeError(`${what} is not a list`);
-  return v.map(item);
+/** Distinct non-empty strings. */
+function distinct(items: readonly string[]): string[] {
+  return [...new Set(items.filter((x) => x.trim() !== ''))];
 }
+
+const SOURCES: Shape = { sources: [{ name: 'id' }], default: 'string' };
+const SEARCH: Shape = { results: [{ id: 'id', alt_titles: 'list' }] };
+const INFO: Shape = { id: 'id', chapters: [{ id: 'id' }], genres: 'list', authors: 'list', alt_titles: 'list' };
+const PAGES: Shape = { pages: [{ url: 'id', index: 'number' }] };
+const ACCEPTED: Shape = { task_id: 'id' };
+const JOB: Shape = { task_id: 'id', failed: 'list' };
+const JOBS: Shape = { jobs: [JOB] };
+const HEALTH: Shape = {};
 
 export function decodeSources(raw: unknown): SourcesResponse {
-  const o = obj(raw, 'sources');
-  const sources = list(
-    o.sources,
-    (x, i): Source => {
-      const s = obj(x, `sources[${i}]`);
-      const name = requiredString(s, 'name', `sources[${i}]`);
-      return {
-        index: num(s.index, i),
-        name,
-        title: str(s.title, name) || name,
-        ids_in_path: s.ids_in_path === true,
-      };
-    },
-    'sources',
-  );
-  return { sources, default: str(o.default, sources[0]?.name ?? '') };
-}
-
-function decodeSearchResult(x: unknown, i: number): SearchResult {
-  const r = obj(x, `results[${i}]`);
-  return {
-    id: requiredString(r, 'id', `results[${i}]`),
-    title: str(r.title) || requiredString(r, 'id', `results[${i}]`),
-    image: strOrNull(r.image),
-    cover: strOrNull(r.cover),
-    description: strOrNull(r.description),
-    status: strOrNull(r.status),
-    alt_titles: strings(r.alt_titles),
-  };
+  return check(raw, SOURCES, 'sources') as SourcesResponse;
 }
 
 export function decodeSearch(raw: unknown): SearchResponse {
-  const o = obj(raw, 'search');
-  return {
-    source: str(o.source),
-    query: str(o.query),
-    page: num(o.page, 1),
-    has_next_page: o.has_next_page === true,
-    results: uniqueById(list(o.results, decodeSearchResult, 'results')),
-  };
-}
-
-function decodeChapter(x: unknown, i: number): Chapter {
-  const c = obj(x, `chapters[${i}]`);
-  return {
-    id: requiredString(c, 'id', `chapters[${i}]`),
-    title: str(c.title),
-    number: strOrNull(c.number),
-    volume: strOrNull(c.volume),
-    pages: numOrNull(c.pages),
-    released: strOrNull(c.released),
-  };
+  const search = check(raw, SEARCH, 'search') as SearchResponse;
+  return { ...search, results: uniqueById(search.results) };
 }
 
 export function decodeMangaInfo(raw: unknown): MangaInfo {
-  const o = obj(raw, 'info');
-  const id = requiredString(o, 'id', 'info');
+  const info = check(raw, INFO, 'info') as MangaInfo;
   return {
-    source: str(o.source),
-    id,
-    title: str(o.title) || id,
-    image: strOrNull(o.image),
-    cover: strOrNull(o.cover),
-    description: strOrNull(o.description),
-    status: strOrNull(o.status),
-    genres: strings(o.genres),
-    authors: strings(o.authors),
-    alt_titles: strings(o.alt_titles),
-    chapters: Array.isArray(o.chapters) ? uniqueById(o.chapters.map(decodeChapter)) : [],
+    ...info,
+    title: info.title || info.id,
+    genres: distinct(info.genres),
+    authors: distinct(info.authors),
+    alt_titles: distinct(info.alt_titles),
+    chapters: uniqueById(info.chapters),
   };
 }
 
 export function decodeChapterPages(raw: unknown): ChapterPages {
-  const o = obj(raw, 'read');
-  const pages = list(
-    o.pages,
-    (x, i): ChapterPage => {
-      const p = obj(x, `pages[${i}]`);
-      return { index: num(p.index, i), url: requiredString(p, 'url', `pages[${i}]`) };
-    },
-    'pages',
-  );
-  pages.sort((a, b) => a.index - b.index);
-  return { source: str(o.source), chapter_id: str(o.chapter_id), pages };
+  const read = check(raw, PAGES, 'read') as ChapterPages;
+  return { ...read, pages: [...read.pages].sort((a, b) => a.index - b.index) };
 }
 
 export function decodeDownloadAccepted(raw: unknown): DownloadAccepted {
-  const o = obj(raw, 'download');
-  return {
-    task_id: requiredString(o, 'task_id', 'download'),
-    celery_task_id: strOrNull(o.celery_task_id),
-    status: str(o.status, 'PENDING'),
-    message: str(o.message),
-    deduplicated: o.deduplicated === true,
-  };
+  return check(raw, ACCEPTED, 'download') as DownloadAccepted;
 }
 
-function jobState(v: unknown): JobState {
-  const s = str(v).toUpperCase();
+/** The schema says `state: string`: anything unknown reads as PENDING (Celery's words mapped). */
+function jobState(value: unknown): JobState {
+  const s = typeof value === 'string' ? value.toUpperCase() : '';
   if ((JOB_STATES as readonly string[]).includes(s)) return s as JobState;
-  // Celery's own vocabulary, should a server pass it through.
   if (s === 'STARTED' || s === 'RETRY') return 'PROGRESS';
   if (s === 'REVOKED') return 'CANCELLED';
   return 'PENDING';
 }
 
-function decodeFailed(x: unknown, i: number): FailedChapter {
-  if (typeof x === 'string') return { chapter_id: x, title: x, reason: '' };
-  const f = obj(x, `failed[${i}]`);
-  const chapterId = str(f.chapter_id);
-  return { chapter_id: chapterId, title: str(f.title) || chapterId, reason: str(f.reason) };
-}
-
-export function decodeJob(raw: unknown): Job {
-  const o = obj(raw, 'job');
-  const progress = num(o.progress);
+function toJob(o: Obj): Job {
+  const job = o as unknown as Omit<Job, 'state' | 'title'> & { state: unknown; title: string | null };
   return {
-    task_id: requiredString(o, 'task_id', 'job'),
-    state: jobState(o.state),
-    status: str(o.status),
-    progress: Math.min(100, Math.max(0, progress)),
-    total_chapters: num(o.total_chapters),
-    done_chapters: num(o.done_chapters),
-    pages_total: num(o.pages_total),
-    pages_done: num(o.pages_done),
-    failed: Array.isArray(o.failed) ? o.failed.map(decodeFailed) : [],
-    file_name: strOrNull(o.file_name),
-    size: numOrNull(o.size),
-    source: str(o.source),
-    title: str(o.title),
-    format: str(o.format),
-    created_at: num(o.created_at),
-    updated_at: num(o.updated_at),
-    finished_at: numOrNull(o.finished_at),
-    expires_at: numOrNull(o.expires_at),
-    download_url: strOrNull(o.download_url),
-    error: strOrNull(o.error),
+    ...job,
+    state: jobState(job.state),
+    title: job.title ?? '',
+    progress: Math.min(100, Math.max(0, Number.isFinite(job.progress) ? job.progress : 0)),
   };
 }
 
-export function decodeJobs(raw: unknown): JobsResponse {
-  const o = obj(raw, 'downloads');
-  return { jobs: list(o.jobs, (x) => decodeJob(x), 'jobs') };
+export function decodeJob(raw: unknown): Job {
+  return toJob(check(raw, JOB, 'job'));
 }
 
+export function decodeJobs(raw: unknown): JobsResponse {
+  const o = check(raw, JOBS, 'downloads');
+  return { jobs: (o.jobs as Obj[]).map(toJob) };
+}
+
+/** The schema says `status: string`; the dot knows two levels. */
 export function decodeHealth(raw: unknown): Health {
-  const o = obj(raw, 'health');
-  const queues: Record<string, number> = {};
-  if (isObj(o.queues)) {
-    for (const [k, v] of Object.entries(o.queues)) {
-      if (typeof v === 'number') queues[k] = v;
-    }
-  }
+  const o = check(raw, HEALTH, 'health');
   return {
+    ...(o as Omit<Health, 'status' | 'workers' | 'worker_status'>),
     status: o.status === 'ok' ? 'ok' : 'degraded',
-    redis: str(o.redis),
-    workers: numOrNull(o.workers),
+    workers: typeof o.workers === 'number' ? o.workers : null,
     worker_status: decodeWorkerStatus(o.worker_status, o.workers),
-    queues,
-    consumet: str(o.consumet),
   };
 }
 
@@ -262,7 +161,8 @@ function decodeWorkerStatus(raw: unknown, workers: unknown): WorkerStatus {
   if (isObj(raw)) {
     const states: readonly WorkerState[] = ['ok', 'none', 'error'];
     const state = states.find((s) => s === raw.state) ?? 'unknown';
-    return { count: num(raw.count), state, message: str(raw.message) };
+    const count = typeof raw.count === 'number' ? raw.count : 0;
+    return { count, state, message: typeof raw.message === 'string' ? raw.message : '' };
   }
   if (typeof workers === 'number') {
     return workers > 0

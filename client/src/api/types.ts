@@ -1,92 +1,40 @@
 /**
- * Shapes of the server's JSON answers (see the API contract in server/). Only `src/api/` builds
- * these from the wire (`decode.ts`); the rest of the app imports the types.
+ * The server's JSON shapes under the names the app uses. Every shape comes from `schema.gen.ts`,
+ * generated from the server's OpenAPI document (`make client-types`); only `src/api/` builds these
+ * from the wire (`decode.ts`), the rest of the app imports the types.
+ *
+ * Where the schema is looser than what the server sends, the alias says so and `decode.ts`
+ * makes the answer fit: `JobStatus.state` and `Health.status` are plain strings in the schema.
  */
+import type { components, operations } from './schema.gen';
 
-export interface Source {
-  index: number;
-  name: string;
-  title: string;
-  ids_in_path: boolean;
-}
+type Schemas = components['schemas'];
 
-export interface SourcesResponse {
-  sources: Source[];
-  default: string;
-}
+/**
+ * A response model as it arrives. Pydantic writes every field, defaults included, but the
+ * schema marks fields that have a default as optional; this makes them required again.
+ */
+export type Sent<T> = T extends readonly (infer U)[]
+  ? Sent<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: Sent<T[K]> }
+    : T;
 
-export interface SearchResult {
-  id: string;
-  title: string;
-  image: string | null;
-  /** Same-origin proxy URL (`/api/image/<token>`), safe to use as `<img src>`. */
-  cover: string | null;
-  description: string | null;
-  status: string | null;
-  alt_titles: string[];
-}
+export type Source = Sent<Schemas['Source']>;
+export type SourcesResponse = Sent<Schemas['SourcesOut']>;
+export type SearchResult = Sent<Schemas['MangaResult']>;
+export type SearchResponse = Sent<Schemas['SearchPage']>;
+export type Chapter = Sent<Schemas['Chapter']>;
+/** Newest chapter first, as the server sends them. (`headers` is the server's own business.) */
+export type MangaInfo = Omit<Sent<Schemas['MangaInfo']>, 'headers'>;
+export type ChapterPage = Sent<Schemas['ReaderPage']>;
+export type ChapterPages = Sent<Schemas['ReaderPages']>;
 
-export interface SearchResponse {
-  source: string;
-  query: string;
-  page: number;
-  has_next_page: boolean;
-  results: SearchResult[];
-}
-
-export interface Chapter {
-  id: string;
-  title: string;
-  number: string | null;
-  volume: string | null;
-  pages: number | null;
-  released: string | null;
-}
-
-export interface MangaInfo {
-  source: string;
-  id: string;
-  title: string;
-  image: string | null;
-  cover: string | null;
-  description: string | null;
-  status: string | null;
-  genres: string[];
-  authors: string[];
-  alt_titles: string[];
-  /** Newest first, as the server sends them. */
-  chapters: Chapter[];
-}
-
-export interface ChapterPage {
-  index: number;
-  url: string;
-}
-
-export interface ChapterPages {
-  source: string;
-  chapter_id: string;
-  pages: ChapterPage[];
-}
-
-export type DownloadFormat = 'cbz' | 'zip' | 'pdf';
-
-export interface DownloadRequest {
-  source: string;
-  ids: string[];
-  format: DownloadFormat;
-  title: string;
-  /** The series the chapters belong to: the worker reads chapter numbers and metadata from it. */
-  series_id?: string;
-}
-
-export interface DownloadAccepted {
-  task_id: string;
-  celery_task_id: string | null;
-  status: string;
-  message: string;
-  deduplicated: boolean;
-}
+type DownloadBody = NonNullable<operations['create_download_api_download_post']['requestBody']>['content']['application/json'];
+export type DownloadFormat = NonNullable<DownloadBody['format']>;
+/** What the app sends: it always names the format. */
+export type DownloadRequest = DownloadBody & { format: DownloadFormat };
+export type DownloadAccepted = Sent<Schemas['Enqueued']>;
 
 export const JOB_STATES = ['PENDING', 'PROGRESS', 'SUCCESS', 'FAILURE', 'CANCELLED', 'EXPIRED'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -98,37 +46,10 @@ export function isFinalState(state: JobState): boolean {
   return FINAL_STATES.has(state);
 }
 
-export interface FailedChapter {
-  chapter_id: string;
-  title: string;
-  reason: string;
-}
+export type FailedChapter = Sent<Schemas['FailedChapter']>;
 
-export interface Job {
-  task_id: string;
-  state: JobState;
-  /** Human text from the server, e.g. "Chapter 3/5: page 12/40". */
-  status: string;
-  /** 0–100. */
-  progress: number;
-  total_chapters: number;
-  done_chapters: number;
-  pages_total: number;
-  pages_done: number;
-  failed: FailedChapter[];
-  file_name: string | null;
-  size: number | null;
-  source: string;
-  title: string;
-  format: string;
-  /** Epoch seconds. */
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
-  expires_at: number | null;
-  download_url: string | null;
-  error: string | null;
-}
+/** A job's status; `state` narrowed to the known states, `title` never null (see decode.ts). */
+export type Job = Omit<Sent<Schemas['JobStatus']>, 'state' | 'title'> & { state: JobState; title: string };
 
 export interface JobsResponse {
   jobs: Job[];
@@ -146,11 +67,9 @@ export interface WorkerStatus {
   message: string;
 }
 
-export interface Health {
+export type Health = Omit<Sent<Schemas['Health']>, 'status' | 'workers' | 'worker_status'> & {
   status: HealthStatus;
-  redis: string;
+  /** null: a server that sent no count. */
   workers: number | null;
   worker_status: WorkerStatus;
-  queues: Record<string, number>;
-  consumet: string;
-}
+};

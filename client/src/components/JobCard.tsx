@@ -83,7 +83,7 @@ export function JobCard({ job, now }: { job: Job; now: number }) {
       </div>
 
       <p className="job-meta">
-        {job.format ? <span className="job-format">{job.format.toUpperCase()}</span> : null}
+        <span className="job-format">{job.format.toUpperCase()}</span>
         {job.source ? <span>{job.source}</span> : null}
         {job.created_at > 0 ? <span>{formatAgo(job.created_at, now)}</span> : null}
       </p>

@@ -1,13 +1,14 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 
 import { readLastPage, writeLastPage } from '../hooks/useLastPage';
-import { READER_MODE_KEY } from '../hooks/useReaderMode';
+import { PAGE_FIT_KEY, READER_MODE_KEY } from '../hooks/useReaderMode';
 import { json, mockFetch } from '../test/fetch';
-import { makeManga } from '../test/fixtures';
+import { PAGE_TIMEOUT_MS } from '../reader/usePageLoad';
+import { makeChapters, makeManga } from '../test/fixtures';
 import { renderRoute } from '../test/render';
-import { ReaderPage, chapterNeighbours } from './ReaderPage';
+import { ReaderPage } from './ReaderPage';
 
 const path = '/read/:source/:seriesId/:chapterId';
 
@@ -26,16 +27,6 @@ async function openReader(chapter = 'ch-3') {
   renderRoute(<ReaderPage />, { path, url: `/read/mangadex/series-1/${chapter}` });
   await screen.findByRole('img', { name: 'Page 1' });
 }
-
-describe('chapterNeighbours', () => {
-  it('finds the previous (older) and next (newer) chapters in a newest-first list', () => {
-    const chapters = makeManga().chapters; // ch-5 … ch-1
-    expect(chapterNeighbours(chapters, 'ch-3')).toMatchObject({ previous: { id: 'ch-2' }, next: { id: 'ch-4' } });
-    expect(chapterNeighbours(chapters, 'ch-5').next).toBeNull();
-    expect(chapterNeighbours(chapters, 'ch-1').previous).toBeNull();
-    expect(chapterNeighbours(chapters, 'nope').current).toBeNull();
-  });
-});
 
 describe('ReaderPage', () => {
   it('shows every page as a long strip with lazy images and the page counter', async () => {
@@ -108,9 +99,68 @@ describe('ReaderPage', () => {
     expect(screen.getByRole('img', { name: 'Page 2' })).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Next page' }));
     expect(screen.getByRole('img', { name: 'Page 3' })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Next page' })).toBeDisabled();
+    // The last page leads on to the next chapter.
+    expect(screen.queryByRole('button', { name: 'Next page' })).not.toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Read next: Chapter 4' })).toHaveAttribute(
+      'href',
+      '/read/mangadex/series-1/ch-4',
+    );
     await user.click(screen.getByRole('button', { name: 'Previous page' }));
     expect(screen.getByText('Page 2 / 3')).toBeInTheDocument();
+  });
+
+  it('goes on to the next chapter with → on the last page', async () => {
+    localStorage.setItem(READER_MODE_KEY, 'paged');
+    mockChapter(2);
+    await openReader();
+    await screen.findByRole('link', { name: 'Next chapter' });
+    fireEvent.keyDown(window, { key: 'ArrowRight' });
+    expect(screen.getByText('Page 2 / 2')).toBeInTheDocument();
+    fireEvent.keyDown(window, { key: 'ArrowRight' });
+    expect(screen.getByTestId('location')).toHaveTextContent('/read/mangadex/series-1/ch-4');
+  });
+
+  it('stays on the last page of the newest chapter', async () => {
+    localStorage.setItem(READER_MODE_KEY, 'paged');
+    mockFetch({
+      'GET /api/manga/mangadex/read': () => json(pages(2)),
+      'GET /api/manga/mangadex/info': () => json(makeManga()),
+    });
+    await openReader('ch-5');
+    expect(await screen.findByRole('button', { name: 'Next chapter' })).toBeDisabled();
+    fireEvent.keyDown(window, { key: 'ArrowRight' });
+    fireEvent.keyDown(window, { key: 'ArrowRight' });
+    expect(screen.getByText('Page 2 / 2')).toBeInTheDocument();
+    expect(screen.getByTestId('location')).toHaveTextContent('/read/mangadex/series-1/ch-5');
+    expect(screen.getByRole('button', { name: 'Next page' })).toBeDisabled();
+  });
+
+  it('says a paged page is loading until it arrives', async () => {
+    localStorage.setItem(READER_MODE_KEY, 'paged');
+    mockChapter(2);
+    await openReader();
+    expect(screen.getByText('Loading page 1…')).toBeInTheDocument();
+    fireEvent.load(screen.getByRole('img', { name: 'Page 1' }));
+    expect(screen.queryByText('Loading page 1…')).not.toBeInTheDocument();
+  });
+
+  it('fits a paged page to the window height or width, remembered', async () => {
+    localStorage.setItem(READER_MODE_KEY, 'paged');
+    mockChapter(2);
+    const user = userEvent.setup();
+    const { container } = renderRoute(<ReaderPage />, { path, url: '/read/mangadex/series-1/ch-3' });
+    await screen.findByRole('img', { name: 'Page 1' });
+    expect(screen.getByRole('button', { name: 'Fit height' })).toHaveAttribute('aria-pressed', 'true');
+    expect(container.querySelector('.paged')).toHaveClass('fit-height');
+    await user.click(screen.getByRole('button', { name: 'Fit width' }));
+    expect(container.querySelector('.paged')).toHaveClass('fit-width');
+    expect(localStorage.getItem(PAGE_FIT_KEY)).toBe('width');
+  });
+
+  it('offers no fit choice in the long strip', async () => {
+    mockChapter(2);
+    await openReader();
+    expect(screen.queryByRole('group', { name: 'Page fit' })).not.toBeInTheDocument();
   });
 
   it('opens in the remembered mode', async () => {
@@ -128,7 +178,69 @@ describe('ReaderPage', () => {
     fireEvent.error(screen.getByRole('img', { name: 'Page 2' }));
     expect(screen.getByRole('alert')).toHaveTextContent('Page 2 failed to load.');
     await user.click(screen.getByRole('button', { name: 'Retry page 2' }));
-    expect(screen.getByRole('img', { name: 'Page 2' })).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: 'Page 2' })).toHaveAttribute('src', '/api/image/p1?retry=1');
+  });
+
+  it('stops waiting for a page that never arrives and retries it', async () => {
+    localStorage.setItem(READER_MODE_KEY, 'paged');
+    mockChapter(2);
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      await openReader();
+      act(() => {
+      vi.advanceTimersByTime(PAGE_TIMEOUT_MS);
+    });
+      expect(screen.getByRole('alert')).toHaveTextContent('Page 1 is taking too long to load.');
+      expect(screen.queryByRole('img', { name: 'Page 1' })).not.toBeInTheDocument();
+      fireEvent.click(screen.getByRole('button', { name: 'Retry page 1' }));
+      expect(screen.getByText('Page 1 / 2')).toBeInTheDocument(); // the click did not turn the page
+      fireEvent.load(screen.getByRole('img', { name: 'Page 1' }));
+      act(() => {
+      vi.advanceTimersByTime(PAGE_TIMEOUT_MS);
+    });
+      expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('takes the end of the strip in view as the last page, saved for the next visit', async () => {
+    mockChapter(6);
+    await openReader();
+    // jsdom lays nothing out: place the last page's end below, then inside, the window.
+    let lastBottom = window.innerHeight + 500;
+    const sections = document.querySelectorAll<HTMLElement>('.strip-page');
+    const last = sections[sections.length - 1];
+    if (!last) throw new Error('no strip');
+    vi.spyOn(last, 'getBoundingClientRect').mockImplementation(() => new DOMRect(0, lastBottom - 1000, 800, 1000));
+    fireEvent.scroll(window);
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(screen.getByText('Page 1 / 6')).toBeInTheDocument();
+    lastBottom = window.innerHeight - 100;
+    fireEvent.scroll(window);
+    expect(await screen.findByText('Page 6 / 6')).toBeInTheDocument();
+    await waitFor(() => expect(readLastPage(localStorage, 'mangadex', 'ch-3')?.page).toBe(5));
+  });
+
+  it('resumes at the last page', async () => {
+    writeLastPage(localStorage, 'mangadex', 'ch-3', 5, 6);
+    mockChapter(6);
+    await openReader();
+    expect(screen.getByText('Page 6 / 6')).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Resumed at page 6.');
+  });
+
+  it('reads one of two uploads of a chapter number when going straight through', async () => {
+    const chapters = makeChapters(5);
+    const alt = { ...chapters[1], id: 'ch-4-alt', title: 'Chapter 4 (other group)', number: '4' };
+    const withTwin = [...chapters.slice(0, 2), alt as (typeof chapters)[number], ...chapters.slice(2)];
+    mockFetch({
+      'GET /api/manga/mangadex/read': () => json(pages(2)),
+      'GET /api/manga/mangadex/info': () => json(makeManga({ chapters: withTwin })),
+    });
+    await openReader('ch-4-alt');
+    expect(await screen.findByRole('link', { name: 'Next chapter' })).toHaveAttribute('href', '/read/mangadex/series-1/ch-5');
+    expect(screen.getByRole('link', { name: 'Previous chapter' })).toHaveAttribute('href', '/read/mangadex/series-1/ch-3');
   });
 
   it('shows an error when the chapter cannot be read', async () => {

@@ -9,6 +9,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
@@ -143,3 +144,84 @@ def test_phone_width_has_no_horizontal_scroll(stack: Stack, browser: Browser) ->
     shot(page, "5-phone-search")
     context.close()
     assert overflow <= 0
+
+
+LONG_SERIES = "bench_1x300_5"  # a made-up demo series: 300 short slices (1200x86 px)
+LONG_CHAPTER = f"{LONG_SERIES}/c001"
+
+
+def reader_url(stack: Stack, series: str, chapter: str) -> str:
+    return f"{stack.url}/read/mangahere/{quote(series, safe='')}/{quote(chapter, safe='')}"
+
+
+SAVED_PAGE = (
+    "(key) => (JSON.parse(localStorage.getItem('manhwa.lastPages.v1') || '{}')[key] || {}).page"
+)
+
+
+def saved_page(page: Page, chapter: str) -> int | None:
+    saved: int | None = page.evaluate(SAVED_PAGE, f"mangahere:{chapter}")
+    return saved
+
+
+def image_loaded(page: Page, number: int) -> None:
+    page.wait_for_function(
+        f"() => {{ const i = document.querySelector('img[alt=\"Page {number}\"]'); "
+        "return i && i.complete && i.naturalWidth > 0; }"
+    )
+
+
+def test_long_strip_end_is_saved_as_the_last_page(
+    stack: Stack, source: DemoSource, page: Page
+) -> None:
+    # Pages that arrive one by one, as from a real source: the layout settles for a while.
+    source.faults(latency_ms=300, spike_rate=0.3, spike_ms=700, seed=7)
+    page.goto(reader_url(stack, LONG_SERIES, LONG_CHAPTER))
+    expect(page.get_by_text("Page 1 / 300")).to_be_visible(timeout=20_000)
+    image_loaded(page, 1)
+
+    page.keyboard.press("End")
+    expect(page.get_by_text("Page 300 / 300")).to_be_visible(timeout=15_000)
+    image_loaded(page, 300)  # the pages at the end have loaded and changed the layout
+    page.wait_for_function(f"(key) => ({SAVED_PAGE})(key) === 299", arg=f"mangahere:{LONG_CHAPTER}")
+    expect(page.get_by_text("Page 300 / 300")).to_be_visible()
+    shot(page, "6-strip-end")
+
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("Resumed at page 300.")
+    expect(page.get_by_text("Page 300 / 300")).to_be_visible()
+    image_loaded(page, 300)
+    assert saved_page(page, LONG_CHAPTER) == 299
+
+
+def test_failed_page_recovers_with_its_retry_button(
+    stack: Stack, source: DemoSource, browser: Browser
+) -> None:
+    series = "bench_1x6_5"
+    chapter = f"{series}/c001"
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.add_init_script("localStorage.setItem('manhwa.readerMode', 'paged')")
+    page = context.new_page()
+    failed: list[str] = []  # the page's own 502s are expected; anything else is not
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Every request for page 2 fails upstream until the fault is lifted.
+    source.faults(rules=[{"match": f"{chapter}/002.jpg", "action": "status", "status": 500}])
+    try:
+        page.goto(reader_url(stack, series, chapter))
+        image_loaded(page, 1)
+        page.keyboard.press("ArrowRight")
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("Page 2 failed to load.", timeout=30_000)
+        shot(page, "7-page-failed")
+
+        source.reset()
+        page.get_by_role("button", name="Retry page 2").click()
+        image_loaded(page, 2)
+        expect(alert).to_have_count(0)
+        expect(page.get_by_text("Page 2 / 6")).to_be_visible()
+    finally:
+        context.close()
+    assert errors == []
+    assert failed and all("/api/image/" in url for url in failed), failed
