@@ -17,6 +17,7 @@ import httpx
 from redis.asyncio import Redis
 
 from .errors import UpstreamBadResponse, UpstreamError, UpstreamStatus, UpstreamUnreachable
+from .hostlimits import HostGate
 from .models import Chapter, ChapterPages, MangaInfo, MangaResult, Page, SearchPage
 from .providers import Provider
 
@@ -139,8 +140,10 @@ class ConsumetClient:
         cache: Redis | None = None,
         cache_seconds: int = 300,
         transport: httpx.AsyncBaseTransport | None = None,
+        gate: HostGate | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._gate = gate or HostGate.disabled()
         self._retries = retries
         self._cache = cache
         self._cache_seconds = cache_seconds
@@ -185,8 +188,17 @@ class ConsumetClient:
                 await asyncio.sleep(delay)
 
     async def _get_once(self, url: str, params: dict[str, str] | None) -> Any:
+        # Consumet's upstreams rate-limit it per provider (MangaDex at-home: 40/min), so its
+        # calls share a fleet-wide budget per provider, like an image host.
+        path = url[len(self.base_url) :].split("/")
+        budget = f"consumet:{path[2] if len(path) > 2 else ''}"
         try:
-            response = await self._http.get(url, params=params)
+            async with self._gate.permit(budget) as permit:
+                response = await self._http.get(url, params=params)
+                if response.status_code == 429 or response.status_code >= 500:
+                    # A 500 is how Consumet reports its upstream failing (often throttling): a
+                    # short pause for everyone instead of every worker hammering it.
+                    await permit.throttled(response.headers, strike=response.status_code == 429)
         except httpx.TimeoutException as exc:
             raise UpstreamUnreachable("Consumet timed out") from exc
         except httpx.HTTPError as exc:

@@ -16,17 +16,26 @@ from .config import Settings
 from .consumet import USER_AGENT, parse_retry_after
 from .errors import ImageFetchError, TargetRefused
 from .guard import AddressPolicy, GuardedTransport
+from .hostlimits import HostGate
 from .images import ImageRejected, check_image
 from .models import PageImage
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_THROTTLED = 30  # 429s per page that wait for the host instead of counting as retries
 
 
 class _Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.headers = headers  # a 429's headers: the host budget's cool-down comes from them
+        self.throttled = False
 
 
 @dataclass
@@ -39,8 +48,15 @@ class FetchStats:
 class ImageFetcher:
     """Fetches and checks page images under global and per-host limits."""
 
-    def __init__(self, settings: Settings, *, max_concurrent: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        max_concurrent: int | None = None,
+        gate: HostGate | None = None,
+    ) -> None:
         self._settings = settings
+        self._gate = gate or HostGate.disabled()
         limit = max_concurrent or settings.max_concurrent_images
         self._global = asyncio.Semaphore(limit)
         self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -77,6 +93,7 @@ class ImageFetcher:
         """A checked page image, or ImageFetchError with a short reason after the retries."""
         settings = self._settings
         attempt = 0
+        throttles = 0
         referer_retried = False
         while True:
             try:
@@ -93,6 +110,9 @@ class ImageFetcher:
             except ImageRejected as exc:
                 reason, retry_after = exc.reason, None
             except _Retryable as exc:
+                if exc.throttled and throttles < MAX_THROTTLED:
+                    throttles += 1  # the fleet's host budget now waits out the cool-down
+                    continue
                 reason, retry_after = exc.reason, exc.retry_after
             if attempt >= settings.image_retries:
                 raise ImageFetchError(f"{reason} (after {attempt + 1} attempts)")
@@ -108,12 +128,17 @@ class ImageFetcher:
 
     async def _download(self, url: str, headers: dict[str, str]) -> bytes:
         host = httpx.URL(url).host
-        async with self._global, self._per_host[host]:
+        async with self._global, self._per_host[host], self._gate.permit(host) as permit:
             self.stats.requests += 1
             try:
                 return await asyncio.wait_for(
                     self._stream(url, headers), self._settings.image_total_timeout
                 )
+            except _Retryable as exc:
+                if exc.headers is not None and self._gate.enabled:
+                    await permit.throttled(exc.headers)
+                    exc.throttled = True
+                raise
             except TimeoutError:
                 raise _Retryable("timed out") from None
             except httpx.TimeoutException:
@@ -131,7 +156,9 @@ class ImageFetcher:
             status = response.status_code
             if status in RETRY_STATUSES:
                 raise _Retryable(
-                    f"HTTP {status}", parse_retry_after(response.headers.get("retry-after"))
+                    f"HTTP {status}",
+                    parse_retry_after(response.headers.get("retry-after")),
+                    dict(response.headers) if status == 429 else None,
                 )
             if status in (401, 403):
                 raise _Forbidden(f"HTTP {status} (forbidden)")

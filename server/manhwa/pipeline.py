@@ -25,6 +25,7 @@ from .config import Settings
 from .consumet import ConsumetClient
 from .errors import AppError, ImageFetchError, UpstreamError
 from .fetch import ImageFetcher
+from .hostlimits import HostGate
 from .jobs import ACTIVE, CANCELLED, FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
 from .models import Chapter, ChapterMeta, MangaInfo, PageImage
 from .names import chapter_label, safe_name
@@ -147,6 +148,7 @@ class Downloader:
         self.info: MangaInfo | None = None
         self.builder: ArchiveBuilder | None = None
         self._flushed_at = float("-inf")
+        self.held: str | None = None  # "waiting for host X (…)" while the host budget holds us
 
     async def run(self) -> None:
         try:
@@ -160,6 +162,13 @@ class Downloader:
         # A worker killed mid-job leaves its half-built archive; this delivery builds a new one.
         for stale in self.settings.download_dir.glob(f".tmp-{self.job.task_id}.*"):
             stale.unlink(missing_ok=True)
+        gate = HostGate(
+            self.store.redis,
+            self.settings.host_limit_table,
+            self.job.task_id,
+            lease_seconds=self.settings.host_permit_lease_seconds,
+            on_hold=self._on_hold,
+        )
         async with (
             ConsumetClient(
                 self.settings.mangapi_url,
@@ -167,8 +176,10 @@ class Downloader:
                 retries=self.settings.consumet_retries,
                 cache=self.store.redis,
                 cache_seconds=self.settings.cache_seconds,
+                gate=gate,
             ) as consumet,
-            ImageFetcher(self.settings) as fetcher,
+            ImageFetcher(self.settings, gate=gate) as fetcher,
+            contextlib.aclosing(gate),
         ):
             info = self.info = await self._info(consumet)
             ids = _sort_reading_order(list(self.job.chapter_ids), info)
@@ -325,6 +336,10 @@ class Downloader:
             )
         await self._flush()
 
+    async def _on_hold(self, text: str | None) -> None:
+        self.held = text
+        await self._flush()
+
     async def _flush(self, *, throttled: bool = False) -> None:
         """Write the counters (and find out whether the job is still ours); a `throttled` write
         is skipped within PROGRESS_INTERVAL of the last one."""
@@ -335,6 +350,8 @@ class Downloader:
         p = self.progress
         chapter_now = min(p.ended_chapters + 1, p.total_chapters)
         text = f"Downloading: chapter {chapter_now} of {p.total_chapters}, {p.pages_done} pages"
+        if self.held:
+            text = f"{text}; {self.held}"
         ok = await self.store.transition(
             self.job.task_id,
             {PROGRESS},
