@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 if TYPE_CHECKING:
     from demo_source.faults import FaultState
 
+LOG_SIZE = 10_000
+
 
 class RateLimit(BaseModel):
     """Per client IP: `rate` requests/s with a `burst`; `ban_after` 429s (0: never) then every
@@ -55,6 +57,9 @@ class HostCounters:
     first_served_at: float | None = None
     last_served_at: float | None = None
     clients: dict[str, _Client] = field(default_factory=dict)
+    # (seconds since the first request, status or 0 while open, announced wait): the timeline a
+    # test reads to see that nobody asked during a cool-down. The last LOG_SIZE requests.
+    log: list[tuple[float, int, float]] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, object]:
         span = (self.last_served_at or 0) - (self.first_served_at or 0)
@@ -66,6 +71,7 @@ class HostCounters:
             "limited_after_first_second": self.limited_late,
             "bans": self.bans,
             "served_per_s": round((self.served - 1) / span, 2) if span > 0 else None,
+            "log": [[round(t, 3), status, round(wait, 3)] for t, status, wait in self.log],
         }
 
     def reset(self) -> None:
@@ -93,8 +99,11 @@ class HostLimiter:
             c.first_at = now
         c.open += 1
         c.max_open = max(c.max_open, c.open)
+        if len(c.log) >= LOG_SIZE:
+            del c.log[: LOG_SIZE // 2]
         try:
             wait = self._take(scope, now)
+            c.log.append((now - c.first_at, 200 if wait is None else 429, wait or 0.0))
             if wait is not None:
                 c.limited += 1
                 if now - c.first_at > 1.0:
