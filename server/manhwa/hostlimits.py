@@ -52,6 +52,7 @@ DEFAULT_COOL_MS = 1000  # a 429 without a usable header: 1 s, doubling per strik
 BAN_STRIKES = 4  # 429s in a row (≥ 1 s apart, no success between) that mean a ban
 BAN_BASE_MS = 60_000
 BAN_MAX_MS = 15 * 60_000
+MIN_POLL_S = 0.005
 SHOW_AFTER_S = 2.0  # a wait for a busy host shows in the status only once it lasts this long
 Hold = Callable[[str | None], Awaitable[None]]
 
@@ -346,7 +347,9 @@ class HostGate:
             if why == "busy":
                 wait, poll = poll, min(0.08, poll * 2)
             else:
-                wait = int(wait_ms) / 1000
+                # At least MIN_POLL_S: a job ahead of us that is late for its slot would
+                # otherwise have every job behind it asking again and again.
+                wait = max(MIN_POLL_S, int(wait_ms) / 1000)
             if why in ("rate limit", "ban") or time.monotonic() - started >= SHOW_AFTER_S:
                 await self._show(hold_text(host, why, wait))
             # Re-ask at least every second so this job keeps its place in the host's line.
