@@ -32,7 +32,7 @@ class RateLimit(BaseModel):
     burst: int = Field(default=1, ge=1)
     ban_after: int = Field(default=0, ge=0)
     ban_seconds: float = Field(default=60.0, ge=0)
-    header: Literal["retry-after", "x-ratelimit-retry-after"] = "retry-after"
+    header: Literal["retry-after", "x-ratelimit-retry-after", "none"] = "retry-after"
 
 
 @dataclass
@@ -146,20 +146,11 @@ class HostLimiter:
 
 async def _too_many(send: Send, wait: float, config: RateLimit | None) -> None:
     seconds = max(1, round(wait + 0.49))
-    if config is not None and config.header == "x-ratelimit-retry-after":
-        header = (b"x-ratelimit-retry-after", str(int(time.time() + wait + 0.999)).encode())
-    else:
-        header = (b"retry-after", str(seconds).encode())
     body = b"rate limited"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"text/plain"),
-                (b"content-length", str(len(body)).encode()),
-                header,
-            ],
-        }
-    )
+    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+    if config is not None and config.header == "x-ratelimit-retry-after":
+        headers.append((b"x-ratelimit-retry-after", str(int(time.time() + wait + 0.999)).encode()))
+    elif config is None or config.header == "retry-after":
+        headers.append((b"retry-after", str(seconds).encode()))
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
     await send({"type": "http.response.body", "body": body})

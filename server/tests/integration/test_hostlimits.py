@@ -124,3 +124,26 @@ def test_bad_host_limits_stop_the_process_at_start_with_the_rule_named(
     )
     assert done.returncode != 0
     assert "HOST_LIMITS rule '127.0.0.1=lots': N (requests at once) must be" in done.stderr
+
+
+def test_429s_that_keep_coming_are_a_ban_the_chapter_waits_out_and_the_job_says_so(
+    make_stack: Callable[..., Stack], source: DemoSource
+) -> None:
+    stack = make_stack(workers=1, HOST_LIMITS="127.0.0.1=2", IMAGE_RETRIES="1")
+    # A host that bans after two violations and says nothing about how long.
+    source.faults(rate_limit={"rate": 0.2, "burst": 1, "ban_after": 2, "ban_seconds": 600,
+                              "header": "none"})  # fmt: skip
+    chapter = chapters_with_pages(stack)[0]
+    job = request(stack, [chapter["id"]], title="banned")
+    deadline = time.monotonic() + 60
+    current = status(stack, job["task_id"])
+    while "likely a ban" not in current["status"]:
+        assert time.monotonic() < deadline, current
+        assert current["state"] == "PROGRESS" or current["state"] == "PENDING", current
+        time.sleep(0.2)
+        current = status(stack, job["task_id"])
+    assert "waiting for host 127.0.0.1 (it keeps answering 429: likely a ban" in current["status"]
+    assert current["failed"] == [], "no retries burnt: the chapter waits"
+    assert _host(source)["limited"] >= 4, "more 429s than IMAGE_RETRIES allows"
+    httpx.delete(f"{stack.url}/api/download/{job['task_id']}", timeout=10)
+    assert wait_final(stack, job["task_id"])["state"] == "CANCELLED"
