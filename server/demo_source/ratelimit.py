@@ -9,6 +9,7 @@ more image requests open than its budget allows.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -75,9 +76,10 @@ class HostCounters:
         }
 
     def reset(self) -> None:
-        open_now = self.open
-        self.__init__()  # type: ignore[misc]
-        self.open = self.max_open = open_now
+        """Forget everything but the requests open right now (they are still open)."""
+        fresh = HostCounters(open=self.open, max_open=self.open)
+        for item in dataclasses.fields(self):
+            setattr(self, item.name, getattr(fresh, item.name))
 
 
 class HostLimiter:

@@ -228,7 +228,7 @@ def hold_text(host: str, why: str, seconds: float) -> str:
     resumes = f"resumes in {max(1, round(seconds))} s"
     if why == "ban":
         return f"waiting for host {host} (it keeps answering 429: likely a ban, {resumes})"
-    if why == "rate limit":
+    if why in ("rate limit", "rate"):  # a 429's cool-down, or the configured rate's next slot
         return f"waiting for host {host} (rate limit, {resumes})"
     return f"waiting for host {host} (busy with other downloads, taking turns)"
 

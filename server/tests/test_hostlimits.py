@@ -212,3 +212,50 @@ def test_two_gates_never_exceed_the_budget_and_a_held_job_is_told(
             await gate.aclose()
 
     _run(redis_server, body)
+
+
+def test_consumet_calls_share_a_budget_per_provider_and_its_429_pauses_it(
+    redis_server: RedisServer,
+) -> None:
+    """In-process Consumet (MockTransport) through a real Redis gate: one call at a time for
+    `consumet:mangadex`, and its 429 pauses the provider for a second client too."""
+    import httpx
+
+    from manhwa.consumet import ConsumetClient
+    from manhwa.errors import UpstreamStatus
+    from manhwa.providers import resolve_provider
+
+    base = f"http://{_host()}"
+    state = {"open": 0, "most": 0, "limited": False}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if state["limited"]:
+            return httpx.Response(429, headers={"Retry-After": "30"}, json={"message": "slow"})
+        state["open"] += 1
+        state["most"] = max(state["most"], state["open"])
+        await asyncio.sleep(0.02)
+        state["open"] -= 1
+        return httpx.Response(200, json=[{"img": "https://i.example/1.jpg", "page": 1}])
+
+    async def body(redis: Redis) -> None:
+        await redis.delete(*(f"hl:{{consumet:mangadex}}:{k}" for k in ("permits", "state")))
+        gates = [_gate(redis, "consumet:mangadex=1", f"job{n}") for n in range(2)]
+        clients = [
+            ConsumetClient(base, retries=0, transport=httpx.MockTransport(handler), gate=g)
+            for g in gates
+        ]
+        dex = resolve_provider("mangadex")
+        await asyncio.gather(*(c.read(dex, f"ch{n}") for n in range(5) for c in clients))
+        assert state["most"] == 1
+        state["limited"] = True
+        with pytest.raises(UpstreamStatus):
+            await clients[0].read(dex, "limited")
+        granted, wait, why = await _ask(gates[1], "consumet:mangadex", "x", "job1")
+        assert (granted, why) == (0, "rate limit") and wait > 25_000
+        for client in clients:
+            await client.aclose()
+        for gate in gates:
+            await gate.aclose()
+        await redis.delete(*(f"hl:{{consumet:mangadex}}:{k}" for k in ("permits", "state")))
+
+    _run(redis_server, body)
