@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     max_per_host: int = Field(default=8, ge=1)
     # Fleet-wide host budgets (hostlimits_rules.py has the syntax); unknown hosts: MAX_PER_HOST.
     host_limits: str = ""
-    host_permit_lease_seconds: int = Field(default=15, ge=2)
+    host_permit_lease_seconds: int | None = Field(default=None, ge=2)  # None: LEASE_SECONDS, ≤ 15
     image_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     image_max_pixels: int = Field(default=64_000_000, ge=1)
     image_connect_timeout: float = 10.0
@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         """Fail at start-up, naming the bad rule, rather than at a worker's first request."""
         parse_host_limits(value)
         return value
+
+    @property
+    def permit_lease_seconds(self) -> int:
+        """A host permit's lease: as short as the job lease (a killed worker's permits come back
+        as soon as its job does), at most 15 s."""
+        return self.host_permit_lease_seconds or min(15, self.lease_seconds)
 
     @property
     def host_limit_table(self) -> HostLimits:

@@ -11,10 +11,12 @@ start now:
   `pyrate-limiter` would cost a second round trip per request and knows neither a rate that
   halves after 429s nor a shared cool-down; GCRA is a dozen lines.
 - **Cool-down**: a 429's `Retry-After` (seconds or HTTP date) or MangaDex's
-  `X-RateLimit-Retry-After` (epoch seconds) pauses the host for every worker. 429s that come
-  again within `REPEAT_WINDOW_MS` halve the host's budget (rate and concurrency); it grows back
-  by `RECOVERY_PER_S` a second. 429s that keep coming with no success between them are a ban:
-  the cool-down grows from a minute to 15, and the job's status says so.
+  `X-RateLimit-Retry-After` (epoch seconds) pauses the host for every worker. A 429 within
+  `REPEAT_WINDOW_MS` of the last, with fewer than `HALVE_BELOW_OKS` successes between them,
+  halves the host's budget (rate and concurrency): a host refusing one request in eight or
+  more, not the odd 429 of a busy one. The budget grows back by `RECOVERY_PER_S` a second.
+  429s that keep coming with no success between them are a ban: the cool-down grows from a
+  minute to 15, and the job's status says so.
 - **Turns**: jobs that were refused queue per host in arrival order; a job gets a slot only when
   more are free than jobs ahead of it, and goes to the back of the line when served. A one-chapter
   job thus alternates with a 500-chapter one instead of waiting behind it.
@@ -45,8 +47,9 @@ from .hostlimits_rules import HostLimit, HostLimits
 log = logging.getLogger(__name__)
 
 WAITER_TTL_MS = 3000  # a queued job that stopped asking for this long loses its turn
-REPEAT_WINDOW_MS = 30_000  # a second 429 within this halves the budget
-RECOVERY_PER_S = 0.01  # the budget factor grows back by this much per second (0.5 → 1 in 50 s)
+REPEAT_WINDOW_MS = 30_000  # a second 429 within this halves the budget…
+HALVE_BELOW_OKS = 8  # …when fewer requests than this succeeded since the previous 429
+RECOVERY_PER_S = 0.02  # the budget factor grows back by this much per second (0.5 → 1 in 25 s)
 MIN_FACTOR = 1 / 16
 DEFAULT_COOL_MS = 1000  # a 429 without a usable header: 1 s, doubling per strike
 BAN_STRIKES = 4  # 429s in a row (≥ 1 s apart, no success between) that mean a ban
@@ -129,10 +132,14 @@ return {1, 0, ''}
 """
 )
 
-# KEYS: permits, state. ARGV: permit id, '1' when the request succeeded (ends a run of 429s).
+# KEYS: permits, state. ARGV: permit id, '1' when the request succeeded (ends a run of 429s,
+# and counts towards the successes that make a 429 an accident rather than a signal).
 RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[2] == '1' then redis.call('HDEL', KEYS[2], 'strikes') end
+if ARGV[2] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HDEL', KEYS[2], 'strikes')
+  redis.call('HINCRBY', KEYS[2], 'oks', 1)
+end
 return 1
 """
 
@@ -159,8 +166,9 @@ local state = KEYS[1]
 local delay, strike, recover = tonumber(ARGV[1]), ARGV[2] == '1', tonumber(ARGV[3])
 local repeat_ms, min_factor, default_ms = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local ban_strikes, ban_base, ban_max = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local halve_below = tonumber(ARGV[10])
 local s = redis.call('HMGET', state, 'cool', 'factor', 'factor_at', 'strikes', 'struck_at',
-  'last429')
+  'last429', 'oks')
 local cool = tonumber(s[1]) or 0
 local strikes = tonumber(s[4]) or 0
 local why = 'rate limit'
@@ -171,10 +179,11 @@ if strike then
     strikes = strikes + 1
     redis.call('HSET', state, 'strikes', strikes, 'struck_at', now)
   end
-  if now - (tonumber(s[6]) or -1e15) < repeat_ms and now - (tonumber(s[3]) or 0) >= 1000 then
+  local recent = now - (tonumber(s[6]) or -1e15) < repeat_ms
+  if recent and (tonumber(s[7]) or 0) < halve_below and now - (tonumber(s[3]) or 0) >= 1000 then
     factor = math.max(min_factor, factor / 2)
   end
-  redis.call('HSET', state, 'factor', factor, 'factor_at', now, 'last429', now)
+  redis.call('HSET', state, 'factor', factor, 'factor_at', now, 'last429', now, 'oks', 0)
   if wait < 0 then wait = math.min(ban_base, default_ms * 2 ^ (math.max(strikes, 1) - 1)) end
   if strikes >= ban_strikes then
     wait = math.max(wait, math.min(ban_max, ban_base * 2 ^ (strikes - ban_strikes)))
@@ -388,6 +397,7 @@ class HostGate:
             BAN_STRIKES,
             BAN_BASE_MS,
             BAN_MAX_MS,
+            HALVE_BELOW_OKS,
         ]
         try:
             self.calls += 1

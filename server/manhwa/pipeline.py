@@ -166,7 +166,7 @@ class Downloader:
             self.store.redis,
             self.settings.host_limit_table,
             self.job.task_id,
-            lease_seconds=self.settings.host_permit_lease_seconds,
+            lease_seconds=self.settings.permit_lease_seconds,
             on_hold=self._on_hold,
         )
         async with (
