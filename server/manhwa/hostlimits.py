@@ -12,9 +12,9 @@ start now:
   halves after 429s nor a shared cool-down; GCRA is a dozen lines.
 - **Cool-down**: a 429's `Retry-After` (seconds or HTTP date) or MangaDex's
   `X-RateLimit-Retry-After` (epoch seconds) pauses the host for every worker. A 429 within
-  `REPEAT_WINDOW_MS` of the last, with fewer than `HALVE_BELOW_OKS` successes between them,
-  halves the host's budget (rate and concurrency): a host refusing one request in eight or
-  more, not the odd 429 of a busy one. The budget grows back by `RECOVERY_PER_S` a second.
+  `REPEAT_WINDOW_MS` of the last halves the host's configured rate, which grows back by
+  `RECOVERY_PER_S` of it a second. A host without a configured rate gets the cool-downs only:
+  halving its concurrency would turn the odd 429 of a busy host into a crawl.
   429s that keep coming with no success between them are a ban: the cool-down grows from a
   minute to 15, and the job's status says so.
 - **Turns**: jobs that were refused queue per host in arrival order; a job gets a slot only when
@@ -47,8 +47,7 @@ from .hostlimits_rules import HostLimit, HostLimits
 log = logging.getLogger(__name__)
 
 WAITER_TTL_MS = 3000  # a queued job that stopped asking for this long loses its turn
-REPEAT_WINDOW_MS = 30_000  # a second 429 within this halves the budget…
-HALVE_BELOW_OKS = 8  # …when fewer requests than this succeeded since the previous 429
+REPEAT_WINDOW_MS = 30_000  # a second 429 within this halves the host's configured rate
 RECOVERY_PER_S = 0.02  # the budget factor grows back by this much per second (0.5 → 1 in 25 s)
 MIN_FACTOR = 1 / 16
 DEFAULT_COOL_MS = 1000  # a 429 without a usable header: 1 s, doubling per strike
@@ -110,8 +109,7 @@ end
 local cool = tonumber(s[1]) or 0
 if cool > now then return hold(cool - now, s[5] or 'rate limit') end
 redis.call('ZREMRANGEBYSCORE', permits, '-inf', now)
-local cap = math.max(1, math.floor(limit * factor))
-if cap - redis.call('ZCARD', permits) <= ahead then return hold(0, 'busy') end
+if limit - redis.call('ZCARD', permits) <= ahead then return hold(0, 'busy') end
 if rate > 0 then
   local interval = 1000 / (rate * factor)
   local tat = math.max(tonumber(s[4]) or 0, now)
@@ -132,14 +130,10 @@ return {1, 0, ''}
 """
 )
 
-# KEYS: permits, state. ARGV: permit id, '1' when the request succeeded (ends a run of 429s,
-# and counts towards the successes that make a 429 an accident rather than a signal).
+# KEYS: permits, state. ARGV: permit id, '1' when the request succeeded (ends a run of 429s).
 RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[2] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('HDEL', KEYS[2], 'strikes')
-  redis.call('HINCRBY', KEYS[2], 'oks', 1)
-end
+if ARGV[2] == '1' then redis.call('HDEL', KEYS[2], 'strikes') end
 return 1
 """
 
@@ -166,9 +160,8 @@ local state = KEYS[1]
 local delay, strike, recover = tonumber(ARGV[1]), ARGV[2] == '1', tonumber(ARGV[3])
 local repeat_ms, min_factor, default_ms = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local ban_strikes, ban_base, ban_max = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
-local halve_below = tonumber(ARGV[10])
 local s = redis.call('HMGET', state, 'cool', 'factor', 'factor_at', 'strikes', 'struck_at',
-  'last429', 'oks')
+  'last429')
 local cool = tonumber(s[1]) or 0
 local strikes = tonumber(s[4]) or 0
 local why = 'rate limit'
@@ -179,11 +172,10 @@ if strike then
     strikes = strikes + 1
     redis.call('HSET', state, 'strikes', strikes, 'struck_at', now)
   end
-  local recent = now - (tonumber(s[6]) or -1e15) < repeat_ms
-  if recent and (tonumber(s[7]) or 0) < halve_below and now - (tonumber(s[3]) or 0) >= 1000 then
+  if now - (tonumber(s[6]) or -1e15) < repeat_ms and now - (tonumber(s[3]) or 0) >= 1000 then
     factor = math.max(min_factor, factor / 2)
   end
-  redis.call('HSET', state, 'factor', factor, 'factor_at', now, 'last429', now, 'oks', 0)
+  redis.call('HSET', state, 'factor', factor, 'factor_at', now, 'last429', now)
   if wait < 0 then wait = math.min(ban_base, default_ms * 2 ^ (math.max(strikes, 1) - 1)) end
   if strikes >= ban_strikes then
     wait = math.max(wait, math.min(ban_max, ban_base * 2 ^ (strikes - ban_strikes)))
@@ -397,7 +389,6 @@ class HostGate:
             BAN_STRIKES,
             BAN_BASE_MS,
             BAN_MAX_MS,
-            HALVE_BELOW_OKS,
         ]
         try:
             self.calls += 1
