@@ -106,9 +106,10 @@ def _reset(stack: Stack, rate_limited: bool) -> None:
 
 
 def _script_calls(stack: Stack) -> int:
+    """EVALSHA calls: the host budget's scripts (JobStore's compare-and-set writes use EVAL)."""
     with Redis(host=LOOPBACK, port=stack.redis_port) as redis:
         stats = redis.info("commandstats")
-    return sum(int(stats.get(k, {}).get("calls", 0)) for k in ("cmdstat_evalsha", "cmdstat_eval"))
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
 
 
 def _fast_path(stack: Stack) -> dict[str, Any]:
