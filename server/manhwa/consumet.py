@@ -150,7 +150,6 @@ class ConsumetClient:
         self.base_url = base_url.rstrip("/")
         self._retry = retry
         self._gate = gate
-        self._host = httpx.URL(self.base_url).host
         self._cache = cache
         self._cache_seconds = cache_seconds
         self._http = httpx.AsyncClient(
@@ -211,9 +210,17 @@ class ConsumetClient:
                 attempt += 1
 
     async def _get_once(self, url: str, params: dict[str, str] | None) -> Any:
+        # Consumet's upstreams rate-limit it per provider (MangaDex at-home: 40/min), so its
+        # calls share a fleet-wide budget per provider, `consumet:<provider>`, like a host.
+        path = url[len(self.base_url) :].split("/")
+        budget = f"consumet:{path[2] if len(path) > 2 else ''}"
         try:
-            async with self._gate.hold(self._host):
+            async with self._gate.hold(budget) as held:
                 response = await self._http.get(url, params=params)
+                if response.status_code == 429 or response.status_code >= 500:
+                    # A 500 is how Consumet reports its upstream failing (often throttling): a
+                    # short pause for everyone instead of every worker hammering it.
+                    await held.throttled(response.headers, strike=response.status_code == 429)
         except httpx.TimeoutException as exc:
             raise UpstreamUnreachable("Consumet timed out") from exc
         except httpx.HTTPError as exc:
