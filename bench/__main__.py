@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only throughput,baseline,memory,load,scaling] [sizes…]`."""
+"""`python -m bench [--quick] [--only throughput,baseline,memory,load,scaling,hostlimits] […]`."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import scenarios
+from . import hostlimits, scenarios
 from .report import table
 from .stack import Stack
 from .workload import Series
 
-SCENARIOS = ("throughput", "baseline", "memory", "load", "scaling")
+SCENARIOS = ("throughput", "baseline", "memory", "load", "scaling", "hostlimits")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
                     results[name] = scenarios.scaling(
                         stack, opts, tp.get("_rate"), tp.get("_bytes")
                     )
+                elif name == "hostlimits":
+                    results[name] = hostlimits.hostlimits(stack, opts)
                 else:
                     results[name] = getattr(scenarios, _FUNCS[name])(stack, opts)
                 print(f"  {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
@@ -141,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
     results["seconds"] = round(time.perf_counter() - started, 1)
     print(table(results))
+    if "hostlimits" in results:
+        print(hostlimits.table(results["hostlimits"]))
     for scenario in results.values():
         if isinstance(scenario, dict):
             for key in [k for k in scenario if k.startswith("_")]:

@@ -15,6 +15,7 @@ from demo_source.links import Links
 from demo_source.mangadex import mangadex_router
 from demo_source.mangahere import mangahere_router
 from demo_source.providers import providers_router
+from demo_source.ratelimit import HostLimiter
 from demo_source.stats import Stats, StatsCounter
 from demo_source.titles import build_catalog
 
@@ -56,5 +57,8 @@ def create_app(public_url: str | None = None) -> FastAPI:
         return Response(status_code=exc.status_code, headers=exc.headers)
 
     app.add_middleware(FaultInjector, faults=faults)
+    # Outside the fault injector: the host decides on 429s before any latency, and counts a
+    # request as open for as long as its (possibly slowed) answer takes.
+    app.add_middleware(HostLimiter, faults=faults, counters=stats.image_host)
     app.add_middleware(StatsCounter, stats=stats)
     return app

@@ -40,6 +40,11 @@ def control_router(faults: FaultState, stats: Stats) -> APIRouter:
         stats.reset()
         return json_body(stats.snapshot())
 
+    @router.get("/host")
+    async def image_host() -> Response:
+        """The image host's record: most requests open at once, 429s, bans (ratelimit.py)."""
+        return json_body(stats.image_host.snapshot())
+
     @router.get("/redirect")
     async def redirect(request: Request) -> Response:
         """302 to `?to=`: lets a page URL point at this server and bounce somewhere else."""

@@ -14,6 +14,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from demo_source.ratelimit import RateLimit
+
 FaultAction = Literal[
     "status",
     "truncate",
@@ -67,6 +69,8 @@ class FaultConfig(BaseModel):
     truncate_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     seed: int | None = None
     rules: list[FaultRule] = Field(default_factory=list)
+    # The rate-limited image host (ratelimit.py); None: images are not rate-limited.
+    rate_limit: RateLimit | None = None
 
 
 class FaultState:

@@ -6,8 +6,10 @@ from collections import Counter
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from demo_source.ratelimit import HostCounters
+
 # Reading or resetting the counters must not change them.
-_UNCOUNTED = frozenset({"/_control/stats", "/_control/faults"})
+_UNCOUNTED = frozenset({"/_control/stats", "/_control/faults", "/_control/host"})
 
 
 class Stats:
@@ -15,12 +17,14 @@ class Stats:
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.image_host = HostCounters()
 
     def snapshot(self) -> dict[str, object]:
         return {"hits": dict(self.hits), "total": sum(self.hits.values())}
 
     def reset(self) -> None:
         self.hits.clear()
+        self.image_host.reset()
 
 
 class StatsCounter:

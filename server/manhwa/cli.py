@@ -14,6 +14,8 @@ import socket
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .access.commands import register as register_access_commands
 from .celery_app import QUEUES, make_celery
 from .config import get_settings
@@ -258,9 +260,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problem(exc: ValidationError) -> str:
+    """One line per bad setting, naming it (a rule in HOST_LIMITS, say), for an operator to fix;
+    a pydantic traceback buries that under dozens of lines."""
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(message if name and name in message else f"{name}: {message}".lstrip(": "))
+    return "\n".join(f"manhwa: bad setting: {line}" for line in lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except ValidationError as exc:  # settings are read, and checked, as a command starts
+        if exc.title != "Settings":
+            raise
+        print(settings_problem(exc), file=sys.stderr)
+        return 2
     return result
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .hostlimits_rules import HostLimits, parse_host_limits
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -30,6 +32,9 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(default=30, ge=2)
     max_concurrent_images: int = Field(default=32, ge=1)
     max_per_host: int = Field(default=8, ge=1)
+    # Fleet-wide host budgets (hostlimits_rules.py has the syntax); unknown hosts: MAX_PER_HOST.
+    host_limits: str = ""
+    host_permit_lease_seconds: int | None = Field(default=None, ge=2)  # None: LEASE_SECONDS, ≤ 15
     image_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     image_max_pixels: int = Field(default=64_000_000, ge=1)
     image_connect_timeout: float = 10.0
@@ -74,6 +79,23 @@ class Settings(BaseSettings):
                 return True
             return [ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",")]
         return value
+
+    @field_validator("host_limits")
+    @classmethod
+    def _check_host_limits(cls, value: str) -> str:
+        """Fail at start-up, naming the bad rule, rather than at a worker's first request."""
+        parse_host_limits(value)
+        return value
+
+    @property
+    def permit_lease_seconds(self) -> int:
+        """A host permit's lease: as short as the job lease (a killed worker's permits come back
+        as soon as its job does), at most 15 s."""
+        return self.host_permit_lease_seconds or min(15, self.lease_seconds)
+
+    @property
+    def host_limit_table(self) -> HostLimits:
+        return HostLimits(parse_host_limits(self.host_limits), self.max_per_host)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

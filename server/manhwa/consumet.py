@@ -151,7 +151,6 @@ class ConsumetClient:
         self.base_url = base_url.rstrip("/")
         self._retry = retry
         self._gate = gate
-        self._host = httpx.URL(self.base_url).host
         # Answers hold the instance's own URLs (covers, pages): one instance's answers must
         # never be served for another (a restarted demo source on a new port, a changed
         # MANGAPI_URL). Hashed: a base URL may carry credentials, and keys stay short.
@@ -216,9 +215,17 @@ class ConsumetClient:
                 attempt += 1
 
     async def _get_once(self, url: str, params: dict[str, str] | None) -> Any:
+        # Consumet's upstreams rate-limit it per provider (MangaDex at-home: 40/min), so its
+        # calls share a fleet-wide budget per provider, `consumet:<provider>`, like a host.
+        path = url[len(self.base_url) :].split("/")
+        budget = f"consumet:{path[2] if len(path) > 2 else ''}"
         try:
-            async with self._gate.hold(self._host):
+            async with self._gate.hold(budget) as held:
                 response = await self._http.get(url, params=params)
+                if response.status_code == 429 or response.status_code >= 500:
+                    # A 500 is how Consumet reports its upstream failing (often throttling): a
+                    # short pause for everyone instead of every worker hammering it.
+                    await held.throttled(response.headers, strike=response.status_code == 429)
         except httpx.TimeoutException as exc:
             raise UpstreamUnreachable("Consumet timed out") from exc
         except httpx.HTTPError as exc:

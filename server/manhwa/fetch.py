@@ -22,10 +22,17 @@ from .outbound import OPEN_GATE, RETRY_STATUSES, HostGate, RetryPolicy, parse_re
 
 
 class _Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.headers = headers  # a 429's headers: the host gate's shared cool-down reads them
+        self.cool_down: float | None = None  # what the gate now waits out for this host
 
 
 class ImageFetcher:
@@ -81,6 +88,7 @@ class ImageFetcher:
         """A checked page image, or ImageFetchError with a short reason after the retries."""
         settings = self._settings
         attempt = 0
+        throttles = 0
         referer_retried = False
         while True:
             try:
@@ -97,6 +105,9 @@ class ImageFetcher:
             except ImageRejected as exc:
                 reason, retry_after = exc.reason, None
             except _Retryable as exc:
+                if self._retry.waits_out(throttles, exc.cool_down):
+                    throttles += 1  # the gate holds the host for its cool-down: not an attempt
+                    continue
                 reason, retry_after = exc.reason, exc.retry_after
             if self._retry.gives_up(attempt):
                 raise ImageFetchError(f"{reason} (after {attempt + 1} attempts)")
@@ -105,11 +116,15 @@ class ImageFetcher:
 
     async def _download(self, url: str, headers: dict[str, str]) -> bytes:
         host = httpx.URL(url).host
-        async with self._global, self._per_host[host], self._gate.hold(host):
+        async with self._global, self._per_host[host], self._gate.hold(host) as held:
             try:
                 return await asyncio.wait_for(
                     self._stream(url, headers), self._settings.image_total_timeout
                 )
+            except _Retryable as exc:
+                if exc.headers is not None:
+                    exc.cool_down = await held.throttled(exc.headers)
+                raise
             except TimeoutError:
                 raise _Retryable("timed out") from None
             except httpx.TimeoutException:
@@ -127,7 +142,9 @@ class ImageFetcher:
             status = response.status_code
             if status in RETRY_STATUSES:
                 raise _Retryable(
-                    f"HTTP {status}", parse_retry_after(response.headers.get("retry-after"))
+                    f"HTTP {status}",
+                    parse_retry_after(response.headers.get("retry-after")),
+                    dict(response.headers) if status == 429 else None,
                 )
             if status in (401, 403):
                 raise _Forbidden(f"HTTP {status} (forbidden)")

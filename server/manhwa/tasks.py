@@ -36,7 +36,10 @@ app = make_celery(settings)
 
 @app.task(name=FETCH_CHAPTERS, bind=True)
 def fetch_chapters(self: Task[..., str], job_id: str) -> str:
-    """Download one job. Idempotent: a duplicate delivery sees the live owner's lease."""
+    """Download one job. Idempotent: a duplicate delivery sees the live owner's lease.
+
+    No `gate` is passed: the runner requests through the job's own `hostlimits.FleetGate`
+    (it needs the job's Redis client, id and progress reporter, which exist only inside)."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{self.request.id}"
     try:
         return asyncio.run(pipeline.run_job(job_id, settings, owner))

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import time
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,7 +22,7 @@ from manhwa.fetch import ImageFetcher
 from manhwa.images import check_image
 from manhwa.jobs import PENDING, PROGRESS, JobSpec, JobStore
 from manhwa.models import ChapterMeta
-from manhwa.outbound import RetryPolicy
+from manhwa.outbound import HostPass, RetryPolicy
 from manhwa.pipeline import ChapterDownloader, ChapterResult, ProgressReporter, StandDown, run_job
 from manhwa.providers import resolve_provider
 from manhwa.storage import DownloadFolder
@@ -347,18 +347,33 @@ def test_a_job_on_a_referer_checking_host_gets_its_pages_with_the_fallback(
     assert source.referers.count("https://www.mangakakalot.gg/") == 3, "then the fallback"
 
 
-class CountingGate:
-    """A HostGate that records each admission (what fleet-wide host budgets plug in as)."""
+class CountingPass:
+    """A HostPass that records what it is told; `cool_down` None: it paces nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, gate: CountingGate, host: str) -> None:
+        self.gate = gate
+        self.host = host
+
+    async def throttled(self, headers: Mapping[str, str], *, strike: bool = True) -> float | None:
+        self.gate.throttled.append((self.host, strike, headers.get("retry-after")))
+        return self.gate.cool_down
+
+
+class CountingGate:
+    """A HostGate that records each admission and each throttled answer (what fleet-wide host
+    budgets plug in as); with `cool_down` set it claims to wait throttled hosts out."""
+
+    def __init__(self, cool_down: float | None = None) -> None:
         self.held: list[str] = []
+        self.throttled: list[tuple[str, bool, str | None]] = []
+        self.cool_down = cool_down
 
     @contextlib.asynccontextmanager
-    async def _hold(self, host: str) -> AsyncIterator[None]:
+    async def _hold(self, host: str) -> AsyncIterator[CountingPass]:
         self.held.append(host)
-        yield
+        yield CountingPass(self, host)
 
-    def hold(self, host: str) -> contextlib.AbstractAsyncContextManager[None]:
+    def hold(self, host: str) -> contextlib.AbstractAsyncContextManager[HostPass]:
         return self._hold(host)
 
 
@@ -378,4 +393,34 @@ def test_every_single_request_passes_the_host_gate(settings: Settings) -> None:
             await fetcher.fetch(url, 0, {})
 
     asyncio.run(scenario())
-    assert gate.held == ["consumet.test", "consumet.test", "img.test", "img.test"]
+    # Consumet is budgeted per provider (its upstreams rate-limit it per provider).
+    assert gate.held == ["consumet:mangadex", "consumet:mangadex", "img.test", "img.test"]
+    assert gate.throttled == [("consumet:mangadex", False, None)], (
+        "Consumet's 5xx is a soft back-off for the gate; an image's 503 is the fetcher's retry"
+    )
+
+
+def test_a_throttled_429_the_gate_waits_out_does_not_spend_a_retry(settings: Settings) -> None:
+    """IMAGE_RETRIES=2 allows 3 attempts; five 429s in a row still end in the page when the
+    gate takes each cool-down on, and the gate hears every 429's headers."""
+    source = FakeSource()
+    url = source.add_chapter("c1", "1", 1)[0]
+    source.faults[url] = [(429, "3")] * 5
+    pacing = CountingGate(cool_down=0.0)
+
+    async def fetch(gate: CountingGate) -> bytes:
+        async with ImageFetcher(settings, transport=source.transport(), gate=gate) as fetcher:
+            return (await fetcher.fetch(url, 0, {})).data
+
+    assert asyncio.run(fetch(pacing)) == source.images[url]
+    assert source.hits[url] == 6
+    assert pacing.throttled == [("img.test", True, "3")] * 5
+    source.faults[url] = [(429, "0")] * 5
+    with pytest.raises(ImageFetchError, match=r"HTTP 429 \(after 3 attempts\)"):
+        asyncio.run(fetch(CountingGate()))  # a gate that paces nothing: 429s are retries
+
+
+def test_throttled_waits_are_capped_by_the_retry_policy() -> None:
+    policy = RetryPolicy(2, 0.0, 0.0, throttled_max=3)
+    assert [policy.waits_out(n, 0.0) for n in range(5)] == [True, True, True, False, False]
+    assert not policy.waits_out(0, None), "no gate pacing: the 429 is an ordinary retry"

@@ -17,7 +17,7 @@ from ..consumet import ConsumetClient
 from ..errors import AppError
 from ..fetch import ImageFetcher
 from ..jobs import ACTIVE, CANCELLED, FAILURE, PROGRESS, JobStore
-from ..outbound import OPEN_GATE, HostGate
+from ..outbound import HostGate
 from ..storage import DownloadFolder
 from .progress import StandDown
 from .runner import JobRunner
@@ -60,13 +60,14 @@ async def run_job(
     redis: Redis | None = None,
     consumet: ConsumetClient | None = None,
     fetcher: ImageFetcher | None = None,
-    gate: HostGate = OPEN_GATE,
+    gate: HostGate | None = None,
 ) -> str:
     """Run one job if nobody else is; returns the state it ended in (or why it stood down).
 
     `redis`, `consumet` and `fetcher` are used as given (and left open) when passed: the seam
     for in-process tests; a worker passes none and everything is built from `settings`.
-    `gate` is what the clients the runner builds request through (see `outbound.HostGate`).
+    `gate` is what the clients the runner builds request through (see `outbound.HostGate`);
+    None: the job's share of the fleet-wide host budgets (`hostlimits.FleetGate`).
     """
     client = redis or Redis.from_url(settings.store_url, decode_responses=True)
     store = JobStore(client)

@@ -61,6 +61,7 @@ class ProgressReporter:
         self.failed: list[dict[str, str]] = []
         self._clock = clock
         self._flushed_at = float("-inf")
+        self.held: str | None = None  # "waiting for host X (…)" while the host budget holds us
 
     def resumed(self, pages: int) -> None:
         """A chapter finished by an earlier delivery counts as done at once."""
@@ -97,6 +98,12 @@ class ProgressReporter:
             self.failed.append({"chapter_id": chapter_id, "title": title, "reason": reason})
         await self.flush()
 
+    async def holding(self, text: str | None) -> None:
+        """The host gate holds the job back (`text` says why) or lets it go again (None): said
+        at once, as no page arrives to carry it while the job waits."""
+        self.held = text
+        await self.flush()
+
     async def flush(self, *, throttled: bool = False) -> None:
         """Write the counters (and find out whether the job is still ours); a `throttled` write
         is skipped within PROGRESS_INTERVAL of the last one."""
@@ -107,6 +114,8 @@ class ProgressReporter:
         p = self.progress
         chapter_now = min(p.ended_chapters + 1, p.total_chapters)
         text = f"Downloading: chapter {chapter_now} of {p.total_chapters}, {p.pages_done} pages"
+        if self.held:
+            text = f"{text}; {self.held}"
         ok = await self.store.transition(
             self.job_id,
             {PROGRESS},

@@ -16,9 +16,10 @@ from ..config import Settings
 from ..consumet import ConsumetClient
 from ..errors import UpstreamError
 from ..fetch import ImageFetcher
+from ..hostlimits import FleetGate
 from ..jobs import FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
 from ..models import Chapter, ChapterMeta, MangaInfo
-from ..outbound import OPEN_GATE, HostGate
+from ..outbound import HostGate
 from ..providers import Provider, resolve_provider
 from ..storage import DownloadFolder
 from .chapter import PAGES_AHEAD, ChapterDownloader, ChapterResult
@@ -69,7 +70,9 @@ class JobRunner:
     `consumet` and `fetcher` are used as given (and left open) when passed, which is how tests
     and the in-process property test drive a job against `httpx.MockTransport` sources; else the
     runner opens its own from `settings` for the length of the run, both requesting through
-    `gate` (fleet-wide host budgets; the default admits everything).
+    `gate`: by default this job's `hostlimits.FleetGate` (the fleet-wide host budgets in the
+    job's Redis, which tell the progress reporter while they hold the job back); tests pass
+    `outbound.OPEN_GATE` or a fake.
     """
 
     def __init__(
@@ -82,7 +85,7 @@ class JobRunner:
         consumet: ConsumetClient | None = None,
         fetcher: ImageFetcher | None = None,
         folder: DownloadFolder | None = None,
-        gate: HostGate = OPEN_GATE,
+        gate: HostGate | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -99,15 +102,25 @@ class JobRunner:
     async def run(self) -> None:
         try:
             async with AsyncExitStack() as stack:
+                gate = self._gate
+                if gate is None:  # costs nothing until a request asks it for a permit
+                    fleet = FleetGate.from_settings(
+                        self.settings,
+                        self.store.redis,
+                        self.job.task_id,
+                        on_hold=self.reporter.holding,
+                    )
+                    stack.push_async_callback(fleet.aclose)  # after the clients: LIFO
+                    gate = fleet
                 consumet = self._consumet
                 if consumet is None:
                     consumet = ConsumetClient.from_settings(
-                        self.settings, cache=self.store.redis, gate=self._gate
+                        self.settings, cache=self.store.redis, gate=gate
                     )
                     stack.push_async_callback(consumet.aclose)
                 fetcher = self._fetcher
                 if fetcher is None:
-                    fetcher = ImageFetcher(self.settings, gate=self._gate)
+                    fetcher = ImageFetcher(self.settings, gate=gate)
                     stack.push_async_callback(fetcher.aclose)
                 results = await self._download(consumet, fetcher)
             await self._finish(results)

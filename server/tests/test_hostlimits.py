@@ -1,0 +1,271 @@
+"""The host budget's Redis scripts and gate against a real redis-server: permits, leases, rate,
+cool-downs from 429 headers, halving, bans, turns, and what a held job is told."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from manhwa.hostlimits import FleetGate
+from manhwa.hostlimits_rules import HostLimits, parse_host_limits
+from manhwa.outbound import RetryPolicy, retry_delay
+
+from .stack import RedisServer
+
+
+def _host() -> str:
+    return f"{uuid.uuid4().hex[:10]}.example.org"
+
+
+def _run(redis_server: RedisServer, body: Callable[[Redis], Awaitable[None]]) -> None:
+    async def main() -> None:
+        redis = Redis.from_url(f"{redis_server.url}/0", decode_responses=True)
+        try:
+            await body(redis)
+        finally:
+            await redis.aclose()
+
+    asyncio.run(main())
+
+
+def _gate(redis: Redis, rules: str, job: str, **kw: Any) -> FleetGate:
+    return FleetGate(redis, HostLimits(parse_host_limits(rules), 8), job, **kw)
+
+
+async def _ask(gate: FleetGate, host: str, permit_id: str, job: str) -> tuple[int, int, str]:
+    """One raw ACQUIRE call, as a gate makes it."""
+    limit = gate._limits.for_host(host)
+    from manhwa.hostlimits import RECOVERY_PER_S, WAITER_TTL_MS, _keys
+
+    args = [permit_id, job, limit.concurrency, limit.rate or 0, limit.burst, 60_000]
+    granted, wait, why = await gate._acquire(
+        keys=_keys(host), args=[*args, WAITER_TTL_MS, RECOVERY_PER_S / 1000]
+    )
+    return int(granted), int(wait), str(why)
+
+
+def test_retry_delay_reads_seconds_dates_and_mangadex_epoch() -> None:
+    now = 1_800_000_000.0
+    assert retry_delay({"Retry-After": "7"}, now) == 7
+    date = format_datetime(datetime.fromtimestamp(now + 40, UTC), usegmt=True)
+    assert retry_delay({"retry-after": date}, now) == pytest.approx(40)
+    assert retry_delay({"X-RateLimit-Retry-After": str(int(now + 25))}, now) == 25
+    assert retry_delay({"retry-after": "soon"}, now) is None
+    assert retry_delay({}, now) is None
+
+
+def test_concurrency_is_capped_and_a_release_frees_a_slot(redis_server: RedisServer) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        gate = _gate(redis, f"{host}=2", "job-a")
+        assert (await _ask(gate, host, "p1", "job-a"))[0] == 1
+        assert (await _ask(gate, host, "p2", "job-a"))[0] == 1
+        assert await _ask(gate, host, "p3", "job-a") == (0, 0, "busy")
+        await gate._give_back(host, "p1", True)
+        assert (await _ask(gate, host, "p3", "job-a"))[0] == 1
+
+    _run(redis_server, body)
+
+
+def test_a_permit_not_renewed_comes_back_after_its_lease(redis_server: RedisServer) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        dead = _gate(redis, f"{host}=1", "dead", lease_seconds=2)
+        alive = _gate(redis, f"{host}=1", "alive", lease_seconds=2)
+        permit = dead.hold(host)
+        await permit.__aenter__()  # held, then its worker "dies": never released nor renewed
+        assert dead._renewer is not None
+        dead._renewer.cancel()
+        started = time.monotonic()
+        async with alive.hold(host):
+            waited = time.monotonic() - started
+        assert 1.0 <= waited <= 6.0, "the dead job's permit lapsed with its 2 s lease"
+        await alive.aclose()
+
+    _run(redis_server, body)
+
+
+def test_held_permits_are_renewed_past_their_lease(redis_server: RedisServer) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        slow = _gate(redis, f"{host}=1", "slow", lease_seconds=2)
+        other = _gate(redis, f"{host}=1", "other", lease_seconds=2)
+        async with slow.hold(host):
+            await asyncio.sleep(3.0)  # a download longer than the lease
+            assert (await _ask(other, host, "x", "other"))[0] == 0
+        await slow.aclose()
+
+    _run(redis_server, body)
+
+
+def test_rate_is_spaced_by_gcra(redis_server: RedisServer) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        gate = _gate(redis, f"{host}=10@5/s+1", "job")
+        assert (await _ask(gate, host, "p1", "job"))[0] == 1
+        granted, wait, why = await _ask(gate, host, "p2", "job")
+        assert (granted, why) == (0, "rate") and 100 <= wait <= 200
+
+    _run(redis_server, body)
+
+
+def test_a_429_with_mangadex_header_pauses_the_host_for_other_jobs(
+    redis_server: RedisServer,
+) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        one = _gate(redis, f"{host}=4", "one")
+        two = _gate(redis, f"{host}=4", "two")
+        async with one.hold(host) as permit:
+            cool = await permit.throttled({"X-RateLimit-Retry-After": str(int(time.time()) + 30)})
+        assert 28 <= cool <= 31
+        granted, wait, why = await _ask(two, host, "q", "two")
+        assert (granted, why) == (0, "rate limit") and 28_000 <= wait <= 31_000
+        await one.aclose()
+
+    _run(redis_server, body)
+
+
+def test_repeated_429s_halve_the_rate_and_keep_coming_is_a_ban(
+    redis_server: RedisServer,
+) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        gate = _gate(redis, f"{host}=8@10/s+1", "job")
+        whys = []
+        for _ in range(4):
+            whys.append(await gate.throttle(host, {"Retry-After": "0"}, strike=True))
+            await asyncio.sleep(1.05)
+        state = await redis.hgetall(f"hl:{{{host}}}:state")
+        assert float(state["factor"]) < 0.2, (
+            "halved from the second 429 on (less a little regrowth)"
+        )
+        assert state["why"] == "ban" and int(state["strikes"]) == 4
+        assert whys[-1] >= 55, "a ban pauses the host for a minute"
+        granted, _, why = await _ask(gate, host, "p", "job")
+        assert (granted, why) == (0, "ban")
+        await redis.hdel(f"hl:{{{host}}}:state", "cool")  # the ban over: the rate is halved
+        assert (await _ask(gate, host, "p1", "job"))[0] == 1
+        granted, wait, why = await _ask(gate, host, "p2", "job")
+        assert (granted, why) == (0, "rate") and wait >= 500, "10/s halved thrice: ~1.2/s"
+        await gate._give_back(host, "none", True)  # a success ends the run of 429s
+        assert "strikes" not in await redis.hgetall(f"hl:{{{host}}}:state")
+
+    _run(redis_server, body)
+
+
+def test_jobs_take_turns_in_arrival_order(redis_server: RedisServer) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        gate = _gate(redis, f"{host}=1", "big")
+        assert (await _ask(gate, host, "b1", "big"))[0] == 1
+        assert (await _ask(gate, host, "s1", "small"))[0] == 0  # small queues first
+        assert (await _ask(gate, host, "b2", "big"))[0] == 0  # big queues behind it
+        await gate._give_back(host, "b1", True)
+        assert (await _ask(gate, host, "b2", "big"))[0] == 0, "small's turn"
+        assert (await _ask(gate, host, "s1", "small"))[0] == 1
+
+    _run(redis_server, body)
+
+
+def test_two_gates_never_exceed_the_budget_and_a_held_job_is_told(
+    redis_server: RedisServer,
+) -> None:
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        told: list[str | None] = []
+
+        async def on_hold(text: str | None) -> None:
+            told.append(text)
+
+        gates = [_gate(redis, f"{host}=2", f"job{n}", on_hold=on_hold) for n in range(2)]
+        open_now = most = 0
+
+        async def request(gate: FleetGate) -> None:
+            nonlocal open_now, most
+            async with gate.hold(host):
+                open_now += 1
+                most = max(most, open_now)
+                await asyncio.sleep(0.01)
+                open_now -= 1
+
+        await asyncio.gather(*(request(g) for g in gates for _ in range(20)))
+        assert most == 2
+        async with gates[0].hold(host) as permit:
+            await permit.throttled({"Retry-After": "2"})
+        async with gates[1].hold(host):
+            pass
+        assert f"waiting for host {host} (rate limit, resumes in 2 s)" in told
+        assert told[-1] is None, "cleared once the host lets the job through"
+        for gate in gates:
+            await gate.aclose()
+
+    _run(redis_server, body)
+
+
+def test_consumet_calls_share_a_budget_per_provider_and_its_429_pauses_it(
+    redis_server: RedisServer,
+) -> None:
+    """In-process Consumet (MockTransport) through a real Redis gate: one call at a time for
+    `consumet:mangadex`, and its 429 pauses the provider for a second client too."""
+    import httpx
+
+    from manhwa.consumet import ConsumetClient
+    from manhwa.errors import UpstreamStatus
+    from manhwa.providers import resolve_provider
+
+    base = f"http://{_host()}"
+    state = {"open": 0, "most": 0, "limited": False}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if state["limited"]:
+            return httpx.Response(429, headers={"Retry-After": "30"}, json={"message": "slow"})
+        state["open"] += 1
+        state["most"] = max(state["most"], state["open"])
+        await asyncio.sleep(0.02)
+        state["open"] -= 1
+        return httpx.Response(200, json=[{"img": "https://i.example/1.jpg", "page": 1}])
+
+    async def body(redis: Redis) -> None:
+        await redis.delete(*(f"hl:{{consumet:mangadex}}:{k}" for k in ("permits", "state")))
+        gates = [_gate(redis, "consumet:mangadex=1", f"job{n}") for n in range(2)]
+        clients = [
+            ConsumetClient(
+                base,
+                retry=RetryPolicy(0, 0.0, 0.0),
+                transport=httpx.MockTransport(handler),
+                gate=g,
+            )
+            for g in gates
+        ]
+        dex = resolve_provider("mangadex")
+        await asyncio.gather(*(c.read(dex, f"ch{n}") for n in range(5) for c in clients))
+        assert state["most"] == 1
+        state["limited"] = True
+        with pytest.raises(UpstreamStatus):
+            await clients[0].read(dex, "limited")
+        granted, wait, why = await _ask(gates[1], "consumet:mangadex", "x", "job1")
+        assert (granted, why) == (0, "rate limit") and wait > 25_000
+        for client in clients:
+            await client.aclose()
+        for gate in gates:
+            await gate.aclose()
+        await redis.delete(*(f"hl:{{consumet:mangadex}}:{k}" for k in ("permits", "state")))
+
+    _run(redis_server, body)
