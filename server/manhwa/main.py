@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from . import __version__
-from .api import catalog, downloads, health, image_proxy
+from .api import catalog, downloads, health, image_proxy, library, opds
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
@@ -23,7 +23,7 @@ from .consumet import ConsumetClient
 from .download_jobs import DownloadJobs
 from .fetch import ImageFetcher
 from .jobs import JobStore
-from .storage import DownloadFolder
+from .storage import DownloadFolder, LibraryFolder
 from .tokens import signing_key
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             jobs=DownloadJobs(store, celery, folder, settings.cleanup_grace_seconds),
         )
         folder.ensure()
+        LibraryFolder.from_settings(settings).ensure()
         try:
             yield
         finally:
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "Range"],
             expose_headers=["Content-Disposition", "Content-Length"],
         )
-    for module in (downloads, catalog, image_proxy, health):
+    for module in (downloads, catalog, image_proxy, health, library, opds):
         app.include_router(module.router)
     mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app

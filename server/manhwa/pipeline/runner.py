@@ -17,6 +17,7 @@ from ..consumet import ConsumetClient
 from ..errors import UpstreamError
 from ..fetch import ImageFetcher
 from ..jobs import FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
+from ..library.writer import finish_library_job, library_result
 from ..models import Chapter, ChapterMeta, MangaInfo
 from ..providers import Provider, resolve_provider
 from ..storage import DownloadFolder
@@ -91,6 +92,7 @@ class JobRunner:
         self.builder: ArchiveBuilder | None = None
         self._consumet = consumet
         self._fetcher = fetcher
+        self.info: MangaInfo | None = None
 
     async def run(self) -> None:
         try:
@@ -122,7 +124,10 @@ class JobRunner:
         results = [
             ChapterResult(p, cid, chapter_meta(p, cid, self.job, info)) for p, cid in enumerate(ids)
         ]
-        if len(results) > 1 or self.job.layout != "auto":
+        self.info = info
+        if self.job.destination == "library":  # library ComicInfo; each CBZ is published alone
+            results = [library_result(r, self.job, info, self.settings) for r in results]
+        elif len(results) > 1 or self.job.layout != "auto":
             self.builder = ArchiveBuilder(self.folder.archive(job_id, "zip"), self.job.format)
         downloader = ChapterDownloader(
             consumet,
@@ -177,6 +182,9 @@ class JobRunner:
             return None
 
     async def _finish(self, results: list[ChapterResult]) -> None:
+        if self.job.destination == "library":
+            await finish_library_job(self, results, self.info)
+            return
         job_id = self.job.task_id
         done = [r for r in results if r.path is not None]
         failed = self.reporter.failed
