@@ -23,7 +23,7 @@ NOTES_PREFIX = "manhwa-downloader"
 _PARENS = re.compile(r"\s*[\(\[\{][^\)\]\}]*[\)\]\}]\s*")
 _LONG_STRIP = ("long strip", "webtoon", "manhwa", "manhua", "full color")
 _WESTERN = ("western", "comic")
-_NOTES = re.compile(r"manhwa-downloader source=(\S+) series=(\S+) chapter=(\S+)")
+_NOTES = re.compile(r"manhwa-downloader source=([^\s<]+) series=([^\s<]+) chapter=([^\s<]+)")
 
 
 def series_folder(title: str) -> str:
