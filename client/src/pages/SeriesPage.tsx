@@ -7,6 +7,7 @@ import { useMangaInfo } from '../api/manga';
 import type { DownloadFormat, MangaInfo } from '../api/types';
 import { ChapterList } from '../components/ChapterList';
 import { Cover } from '../components/Cover';
+import { FollowButton } from '../components/FollowButton';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
 import { useChapterSelection } from '../hooks/useChapterSelection';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
@@ -73,6 +74,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
         <Cover src={manga.cover} className="series-cover" />
         <div className="series-info">
           <h1 id="series-title">{manga.title}</h1>
+          <FollowButton source={source} seriesId={manga.id} />
           {manga.alt_titles.length > 0 ? <p className="series-alt">{manga.alt_titles.slice(0, 3).join(' · ')}</p> : null}
           <dl className="series-facts">
             {manga.status ? (
