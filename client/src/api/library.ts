@@ -91,17 +91,16 @@ export function useLibrary() {
   });
 }
 
-/** The follow of a series, or null when it is not followed (the server answers 404). */
+/** The follow of a series, or null when it is not followed. */
 export function useFollowOf(source: string, seriesId: string) {
   return useQuery({
     queryKey: libraryKeys.follow(source, seriesId),
     queryFn: async ({ signal }) => {
-      try {
-        return decodeFollow(await request('/library/follow', { query: { source, series_id: seriesId }, signal }));
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
+      const answer = await request('/library/follow', { query: { source, series_id: seriesId }, signal });
+      if (!isRecord(answer) || !('follow' in answer)) {
+        throw new ApiError(200, 'The server sent an unexpected library answer');
       }
+      return answer.follow === null ? null : decodeFollow(answer.follow);
     },
   });
 }

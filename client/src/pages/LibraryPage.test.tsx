@@ -70,7 +70,7 @@ describe('LibraryPage', () => {
 describe('FollowButton', () => {
   it('follows "all chapters from N"', async () => {
     const { calls } = mockFetch({
-      'GET /api/library/follow': () => json({ detail: 'not followed' }, 404),
+      'GET /api/library/follow': () => json({ follow: null }),
       'POST /api/library/follows': () => json(follow, 201),
     });
     renderRoute(<FollowButton source="mangadex" seriesId="s1" />);
@@ -90,7 +90,7 @@ describe('FollowButton', () => {
   });
 
   it('links to the library once followed', async () => {
-    mockFetch({ 'GET /api/library/follow': () => json(follow) });
+    mockFetch({ 'GET /api/library/follow': () => json({ follow }) });
     renderRoute(<FollowButton source="mangadex" seriesId="s1" />);
     expect(await screen.findByRole('link', { name: 'In the library' })).toHaveAttribute('href', '/library');
   });

@@ -23,7 +23,9 @@ function FollowCard({ follow }: { follow: FollowView }) {
         <dl className="series-facts">
           <div>
             <dt>In the library</dt>
-            <dd>{follow.chapters_in_library} chapters</dd>
+            <dd>
+              {follow.chapters_in_library} {follow.chapters_in_library === 1 ? 'chapter' : 'chapters'}
+            </dd>
           </div>
           <div>
             <dt>New</dt>

@@ -49,14 +49,19 @@ async def follow(body: FollowIn, services: ServicesDep) -> FollowView:
     )
 
 
+class FollowLookup(BaseModel):
+    follow: FollowView | None
+
+
 @router.get("/follow")
 async def find(
     services: ServicesDep,
     source: Annotated[str, Query(min_length=1, max_length=40)],
     series_id: Annotated[str, Query(min_length=1, max_length=500)],
-) -> FollowView:
-    """The follow of a series, or 404 when it is not followed (the series page's button)."""
-    return await _follows(services).find(source, series_id)
+) -> FollowLookup:
+    """The follow of a series, `null` when it is not followed (the series page's button; a
+    200 either way, so a browser logs no failed request for an unfollowed series)."""
+    return FollowLookup(follow=await _follows(services).find(source, series_id))
 
 
 @router.get("/follows/{fid}")

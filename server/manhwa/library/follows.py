@@ -89,8 +89,10 @@ class Follows:
             raise NotFound("not followed")
         return follow
 
-    async def find(self, source: str, series_id: str) -> FollowView:
-        return await self.view(await self.get(follow_id(resolve_provider(source).name, series_id)))
+    async def find(self, source: str, series_id: str) -> FollowView | None:
+        fid = follow_id(resolve_provider(source).name, series_id)
+        follow = await self.lib.get_follow(fid)
+        return await self.view(follow) if follow is not None else None
 
     async def unfollow(self, fid: str) -> None:
         """The chapters already in the library stay, and so does their index."""
