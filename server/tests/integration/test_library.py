@@ -70,6 +70,7 @@ class Receiver:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()  # the listening socket, else a ResourceWarning at GC
 
 
 @pytest.fixture
