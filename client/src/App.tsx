@@ -6,6 +6,7 @@ import { AuthGate } from './components/AuthGate';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Layout } from './components/Layout';
 import { DownloadsPage } from './pages/DownloadsPage';
+import { LibraryPage } from './pages/LibraryPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReaderPage } from './pages/ReaderPage';
 import { SearchPage } from './pages/SearchPage';
@@ -34,6 +35,7 @@ export function AppRoutes() {
         <Route path="series/:source/:id" element={<SeriesPage />} />
         <Route path="read/:source/:seriesId/:chapterId" element={<ReaderPage />} />
         <Route path="downloads" element={<DownloadsPage />} />
+        <Route path="library" element={<LibraryPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

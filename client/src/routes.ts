@@ -2,6 +2,7 @@
 export const paths = {
   search: '/',
   downloads: '/downloads',
+  library: '/library',
   series: (source: string, id: string) => `/series/${encodeURIComponent(source)}/${encodeURIComponent(id)}`,
   reader: (source: string, seriesId: string, chapterId: string) =>
     `/read/${encodeURIComponent(source)}/${encodeURIComponent(seriesId)}/${encodeURIComponent(chapterId)}`,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -16,15 +20,25 @@ from demo_source.mangadex import mangadex_router
 from demo_source.mangahere import mangahere_router
 from demo_source.providers import providers_router
 from demo_source.ratelimit import HostLimiter
+from demo_source.releases import Releases
 from demo_source.stats import Stats, StatsCounter
 from demo_source.titles import build_catalog
 
 
-def create_app(public_url: str | None = None) -> FastAPI:
+def create_app(public_url: str | None = None, release_every: float | None = None) -> FastAPI:
     """A fresh app with its own fault config, counters and image cache.
 
     `public_url` is the base of the image URLs handed out; by default each request's own base URL.
+    `release_every` (seconds): the releasing demo series gets a new chapter that often.
     """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(releases.every(release_every)) if release_every else None
+        yield
+        if task is not None:
+            task.cancel()
+
     app = FastAPI(
         title="Manhwa Downloader demo source",
         docs_url=None,
@@ -32,6 +46,7 @@ def create_app(public_url: str | None = None) -> FastAPI:
         openapi_url=None,
         # Fastify serves `/manga` and `/manga/` alike and redirects neither.
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     catalog = build_catalog()
     links = Links(public_url)
@@ -39,12 +54,13 @@ def create_app(public_url: str | None = None) -> FastAPI:
     stats = Stats()
     app.state.faults = faults
     app.state.stats = stats
+    releases = Releases(catalog)
 
     # Provider-specific routers first: the generic `/manga/{provider}/...` fallbacks come last.
     app.include_router(mangadex_router(catalog, links))
     app.include_router(mangahere_router(catalog, links))
     app.include_router(image_router(catalog, ImageStore()))
-    app.include_router(control_router(faults, stats))
+    app.include_router(control_router(faults, stats, releases))
     app.include_router(providers_router())
 
     @app.exception_handler(StarletteHTTPException)

@@ -106,7 +106,7 @@ def release_date(index: int) -> str:
 
 
 class Catalog:
-    """Read-only index over the demo series."""
+    """Index over the demo series; only `put_dex` (the releasing series) changes it."""
 
     def __init__(
         self,
@@ -132,6 +132,16 @@ class Catalog:
         for pages in here_pages.values():
             for page in pages:
                 self._images[page.path] = ImageEntry(page.art, True)
+
+    def put_dex(self, series: DexSeries) -> None:
+        """Add or replace a MangaDex series (the releasing demo series grows this way)."""
+        self._dex = [s for s in self._dex if s.id != series.id] + [series]
+        self._dex_by_id[series.id] = series
+        self._images[series.cover.path] = ImageEntry(series.cover.art, False)
+        for chapter in series.chapters:
+            self._dex_chapters[chapter.id] = chapter
+            for page in chapter.pages:
+                self._images[page.path] = ImageEntry(page.art, False)
 
     def search_dex(self, query: str) -> list[DexSeries]:
         """Case-insensitive substring match on any title; blank queries match nothing."""

@@ -21,9 +21,15 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="base of the image URLs handed out (default: each request's own base URL)",
     )
+    parser.add_argument(
+        "--release-every",
+        type=float,
+        default=None,
+        help="seconds between new chapters of the releasing demo series (default: only on demand)",
+    )
     args = parser.parse_args(argv)
     uvicorn.run(
-        create_app(args.public_url),
+        create_app(args.public_url, args.release_every),
         host=args.host,
         port=args.port,
         loop="asyncio",

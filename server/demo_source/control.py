@@ -11,10 +11,11 @@ from starlette.responses import RedirectResponse, Response
 
 from demo_source.errors import json_body, missing_parameter
 from demo_source.faults import FaultConfig, FaultState
+from demo_source.releases import Releases
 from demo_source.stats import Stats
 
 
-def control_router(faults: FaultState, stats: Stats) -> APIRouter:
+def control_router(faults: FaultState, stats: Stats, releases: Releases) -> APIRouter:
     router = APIRouter(prefix="/_control")
 
     @router.get("/faults")
@@ -44,6 +45,16 @@ def control_router(faults: FaultState, stats: Stats) -> APIRouter:
     async def image_host() -> Response:
         """The image host's record: most requests open at once, 429s, bans (ratelimit.py)."""
         return json_body(stats.image_host.snapshot())
+
+    @router.get("/releases")
+    async def current_releases() -> Response:
+        return json_body(releases.state())
+
+    @router.post("/releases")
+    async def release() -> Response:
+        """Release the next chapter of the demo's releasing series (tests, on demand)."""
+        chapter = releases.release()
+        return json_body({"released": {"id": chapter.id, "number": chapter.chapter}})
 
     @router.get("/redirect")
     async def redirect(request: Request) -> Response:

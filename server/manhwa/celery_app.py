@@ -15,10 +15,13 @@ from .config import Settings
 
 DOWNLOADS: Final = "downloads"
 CLEANUP: Final = "cleanup"
-QUEUES: Final = (DOWNLOADS, CLEANUP)
+LIBRARY: Final = "library"
+QUEUES: Final = (DOWNLOADS, CLEANUP, LIBRARY)
 FETCH_CHAPTERS: Final = "downloads.fetch_chapters"
 DELETE_FILE: Final = "cleanup.delete_file"
 SWEEP: Final = "cleanup.sweep"
+CHECK_DUE: Final = "library.check_due"
+CHECK_SERIES: Final = "library.check_series"
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -52,7 +55,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_send_task_events=True,
         task_send_sent_event=True,
         beat_schedule={
-            "sweep": {"task": SWEEP, "schedule": float(settings.sweep_interval_seconds)}
+            "sweep": {"task": SWEEP, "schedule": float(settings.sweep_interval_seconds)},
+            # Followed series whose next check is due are checked on the `library` queue.
+            "library-checks": {"task": CHECK_DUE, "schedule": settings.library_due_seconds},
         },
         # In memory: the default scheduler keeps its state in a shelve (pickle) file, which in
         # the download folder (often shared with Komga/Kavita) anyone who can write there could
@@ -70,3 +75,8 @@ def enqueue_download(app: Celery, job_id: str) -> str:
 def schedule_delete(app: Celery, job_id: str, countdown: float) -> None:
     """Ask cleanup to delete a served file `countdown` seconds from now. Blocking."""
     app.send_task(DELETE_FILE, args=[job_id], queue=CLEANUP, countdown=countdown)
+
+
+def enqueue_check(app: Celery, follow_id: str, force: bool = False, countdown: float = 0) -> None:
+    """Queue a check of one followed series on the `library` queue. Blocking."""
+    app.send_task(CHECK_SERIES, args=[follow_id, force], queue=LIBRARY, countdown=countdown or None)

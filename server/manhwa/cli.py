@@ -23,6 +23,7 @@ from .processes import LOOPBACK, free_port, redis_command
 from .supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_RELEASE_SECONDS = 180  # the demo's releasing series gets a chapter this often (Library)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -46,7 +47,10 @@ def _run(args: argparse.Namespace) -> int:
             url = f"http://{LOOPBACK}:{port}"
             parts.start(
                 "demo-source",
-                [sys.executable, "-m", "demo_source", "--host", LOOPBACK, "--port", str(port)],
+                [
+                    *(sys.executable, "-m", "demo_source", "--host", LOOPBACK),
+                    *("--port", str(port), "--release-every", str(DEMO_RELEASE_SECONDS)),
+                ],
                 port=(LOOPBACK, port),
             )
             env["MANGAPI_URL"] = url
@@ -108,11 +112,12 @@ def _api(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from .storage import DownloadFolder
+    from .storage import DownloadFolder, LibraryFolder
     from .worker import app
 
     settings = get_settings()
     DownloadFolder.from_settings(settings).ensure()
+    LibraryFolder.from_settings(settings).ensure()
     argv = [
         "worker",
         "--queues", args.queues,
@@ -222,9 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     api.set_defaults(func=_api)
 
     worker = sub.add_parser("worker", help="run a Celery worker")
-    worker.add_argument("--queues", default="downloads,cleanup")
+    worker.add_argument("--queues", default=",".join(QUEUES))
     worker.add_argument("--concurrency", type=int, default=2)
-    worker.add_argument("--beat", action="store_true", help="also run the periodic sweep")
+    worker.add_argument(
+        "--beat", action="store_true", help="also run the periodic sweep and library checks"
+    )
     worker.add_argument("--hostname", default="manhwa@%h")
     worker.add_argument("--log-level", default="warning")
     worker.set_defaults(func=_worker)
@@ -255,6 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="delete finished jobs and their files")
     purge.add_argument("--all", action="store_true", help="also running jobs and queued tasks")
     purge.set_defaults(func=_purge)
+    library = sub.add_parser("library", help="the library: rebuild its index, export, import")
+    library_sub = library.add_subparsers(dest="library_command", required=True)
+    library_sub.add_parser("scan", help="rebuild the index from the folder's ComicInfo")
+    export = library_sub.add_parser("export", help="follows and index as JSON (backup)")
+    export.add_argument("file", nargs="?", default="-", help="output file (default: stdout)")
+    restore = library_sub.add_parser("import", help="merge an export into the store")
+    restore.add_argument("file", help="a file written by `manhwa library export`")
+    library.set_defaults(func=_library)
 
     register_access_commands(sub)  # set-password, token create|list|revoke
     return parser
@@ -269,6 +284,12 @@ def settings_problem(exc: ValidationError) -> str:
         message = str(error["msg"]).removeprefix("Value error, ")
         lines.append(message if name and name in message else f"{name}: {message}".lstrip(": "))
     return "\n".join(f"manhwa: bad setting: {line}" for line in lines)
+
+
+def _library(args: argparse.Namespace) -> int:
+    from .library.commands import run_command
+
+    return run_command(get_settings(), args.library_command, getattr(args, "file", None))
 
 
 def main(argv: list[str] | None = None) -> int:

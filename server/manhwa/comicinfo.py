@@ -33,6 +33,7 @@ def comicinfo_xml(meta: ChapterMeta, pages: Sequence[tuple[int, int, int]]) -> b
         ("Number", meta.number),
         ("Volume", volume.group(1) if volume else None),
         ("Summary", meta.summary),
+        ("Notes", meta.notes),
         ("Writer", meta.writer),
         ("Genre", genres),
         ("PageCount", str(len(pages))),

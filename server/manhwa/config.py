@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -66,6 +67,22 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
     auth_proxy_header: str = "Remote-User"
     session_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # The library (issue 13): followed series' chapters kept for good, for Komga/Kavita/OPDS.
+    library_dir: Path = Path("library")
+    library_check_minutes: float = Field(default=360, gt=0)
+    library_check_jitter: float = Field(default=0.1, ge=0, le=0.5)
+    library_due_seconds: float = Field(default=60, gt=0)
+    library_source_spacing_seconds: float = Field(default=5, ge=0)
+    library_retry_minutes: float = Field(default=60, gt=0)
+    library_ignore_duplicate_numbers: bool = True
+    library_language: str = "en"
+    notify_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    komga_url: str | None = None
+    komga_api_key: str | None = None
+    komga_library_id: str | None = None
+    kavita_url: str | None = None
+    kavita_api_key: str | None = None
+    kavita_library_id: str | None = None
 
     @field_validator("allow_private_hosts", mode="before")
     @classmethod
@@ -96,6 +113,14 @@ class Settings(BaseSettings):
     @property
     def host_limit_table(self) -> HostLimits:
         return HostLimits(parse_host_limits(self.host_limits), self.max_per_host)
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _parse_notify(cls, value: object) -> object:
+        """Apprise URLs, separated by spaces or commas (Apprise's own convention)."""
+        if isinstance(value, str):
+            return [part for part in re.split(r"[\s,]+", value) if part]
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -25,6 +25,8 @@ from redis.asyncio import Redis
 from .models import Format, Layout
 
 PREFIX = "manhwa:"
+Destination = Literal["downloads", "library"]
+"""Where a job's chapters go: an archive in the download folder, or the library (kept)."""
 JobState = Literal["PENDING", "PROGRESS", "SUCCESS", "FAILURE", "CANCELLED", "EXPIRED"]
 PENDING: Final = "PENDING"
 PROGRESS: Final = "PROGRESS"
@@ -79,11 +81,15 @@ class JobSpec:
     layout: Layout = "auto"
     title: str | None = None
     series_id: str | None = None
+    destination: Destination = "downloads"
 
     def dedup_key(self) -> str:
-        raw = json.dumps(
-            [self.source, list(self.ids), self.format, self.layout, self.title, self.series_id]
-        )
+        fields: list[object] = [
+            self.source, list(self.ids), self.format, self.layout, self.title, self.series_id
+        ]  # fmt: skip
+        if self.destination != "downloads":  # download jobs keep the keys they always had
+            fields.append(self.destination)
+        raw = json.dumps(fields)
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -112,6 +118,7 @@ class JobStatus(BaseModel):
     series_id: str | None = None
     format: Format
     layout: Layout = "auto"
+    destination: Destination = "downloads"
     chapter_ids: list[str] = Field(default_factory=list)
     celery_task_id: str | None = None
     created_at: float
@@ -133,6 +140,7 @@ def _int(value: str | None) -> int:
 def to_status(raw: Mapping[str, str]) -> JobStatus:
     state = cast(JobState, raw["state"])  # validated by JobStatus below
     job_id = raw["task_id"]
+    has_file = state == SUCCESS and raw.get("destination") != "library"  # library: no archive
     size = raw.get("size")
     return JobStatus(
         task_id=job_id,
@@ -151,13 +159,14 @@ def to_status(raw: Mapping[str, str]) -> JobStatus:
         series_id=raw.get("series_id") or None,
         format=cast(Format, raw.get("format") or "cbz"),
         layout=cast(Layout, raw.get("layout") or "auto"),
+        destination=cast(Destination, raw.get("destination") or "downloads"),
         chapter_ids=json.loads(raw.get("ids") or "[]"),
         celery_task_id=raw.get("celery_task_id") or None,
         created_at=float(raw["created_at"]),
         updated_at=float(raw.get("updated_at") or raw["created_at"]),
         finished_at=_float(raw.get("finished_at")),
         expires_at=_float(raw.get("expires_at")),
-        download_url=f"/api/download/file/{job_id}" if state == SUCCESS else None,
+        download_url=f"/api/download/file/{job_id}" if has_file else None,
         error=raw.get("error") or None,
     )
 
@@ -217,6 +226,7 @@ class JobStore:
             "ids": json.dumps(list(spec.ids)),
             "format": spec.format,
             "layout": spec.layout,
+            "destination": spec.destination,
             "title": spec.title or "",
             "series_id": spec.series_id or "",
             "total_chapters": str(len(spec.ids)),

@@ -15,7 +15,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from . import __version__
 from .access.guard import Access, AccessGuard
 from .access.hosts import TrustedHosts
-from .api import auth, catalog, downloads, events, health, image_proxy
+from .api import auth, catalog, downloads, events, health, image_proxy, library, opds
 from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
@@ -26,7 +26,7 @@ from .consumet import ConsumetClient
 from .download_jobs import DownloadJobs
 from .fetch import ImageFetcher
 from .jobs import JobStore
-from .storage import DownloadFolder
+from .storage import DownloadFolder, LibraryFolder
 from .tokens import signing_key
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         access.attach(redis)
         folder.ensure()
+        LibraryFolder.from_settings(settings).ensure()
         try:
             yield
         finally:
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Content-Disposition", "Content-Length"],
         )
     app.add_middleware(TrustedHosts, policy=access.hosts)
-    for module in (downloads, events, catalog, image_proxy, health, auth):
+    for module in (downloads, events, catalog, image_proxy, health, auth, library, opds):
         app.include_router(module.router)
     mount_client(app, settings.client_dist or DEFAULT_DIST)
     return app

@@ -110,3 +110,4 @@ class ChapterMeta:
     genres: tuple[str, ...] = field(default_factory=tuple)
     language_iso: str = "en"
     manga: str = "Yes"
+    notes: str | None = None  # library CBZs name their source/series/chapter ids here

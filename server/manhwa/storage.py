@@ -3,6 +3,9 @@
 Every file we write goes to a `.tmp-*` file beside its destination, is fsynced and
 `os.replace`d into place (`create_temp` + `publish`), so a reader never sees half a file.
 
+`LibraryFolder` (`LIBRARY_DIR`) is the library Komga, Kavita and OPDS read: `<Series>/<file>.cbz`
+and `<Series>/cover.jpg`, kept for good; nothing in cleanup ever receives it.
+
 `DownloadFolder` is the download staging area (`DOWNLOAD_DIR`), laid out by job id:
 
     {id}.{ext}          a finished job's archive (the display name lives in the job record)
@@ -137,3 +140,53 @@ class DownloadFolder(Folder):
                     shutil.rmtree(folder, ignore_errors=True)
                     removed += 1
         return removed
+
+
+class LibraryFolder(Folder):
+    """The library: one folder per series, chapter CBZs and a `cover.jpg` in it. Kept for good:
+    files are only ever added or replaced (temp file + rename), never swept."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LibraryFolder:
+        return cls(settings.library_dir)
+
+    def series_dir(self, folder: str) -> Path:
+        """`folder` is one safe path component (`library.naming` makes it)."""
+        if not folder or "/" in folder or "\\" in folder or folder in {".", ".."}:
+            raise ValueError(f"unsafe series folder {folder!r}")
+        return self.root / folder
+
+    def file(self, relative: str) -> Path:
+        """A file the index names (`Series/Series Ch. 001.cbz`), refused if it leaves the root."""
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"path outside the library: {relative!r}")
+        return path
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def write_bytes(self, dest: Path, data: bytes) -> None:
+        """Write a whole small file (a cover) by temp file + rename."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        out, temp = create_temp(dest)
+        try:
+            out.write(data)
+            publish(out, temp, dest)
+        except BaseException:
+            out.close()
+            temp.unlink(missing_ok=True)
+            raise
+
+    def copy_in(self, source: Path, dest: Path) -> None:
+        """Copy a finished chapter CBZ into the library by temp file + rename."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        out, temp = create_temp(dest)
+        try:
+            with source.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+            publish(out, temp, dest)
+        except BaseException:
+            out.close()
+            temp.unlink(missing_ok=True)
+            raise

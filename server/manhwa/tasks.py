@@ -10,7 +10,8 @@ import asyncio
 import logging
 import os
 import socket
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -18,6 +19,8 @@ from redis.asyncio import Redis
 
 from . import cleanup, pipeline
 from .celery_app import (
+    CHECK_DUE,
+    CHECK_SERIES,
     DELETE_FILE,
     DOWNLOADS,
     FETCH_CHAPTERS,
@@ -27,9 +30,12 @@ from .celery_app import (
 )
 from .config import get_settings
 from .jobs import ACTIVE, FAILURE, JobStore
+from .library import checks
+from .library.writer import settle_finished
 from .storage import DownloadFolder
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 settings = get_settings()
 app = make_celery(settings)
 
@@ -42,10 +48,13 @@ def fetch_chapters(self: Task[..., str], job_id: str) -> str:
     (it needs the job's Redis client, id and progress reporter, which exist only inside)."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{self.request.id}"
     try:
-        return asyncio.run(pipeline.run_job(job_id, settings, owner))
+        state = asyncio.run(pipeline.run_job(job_id, settings, owner))
     except SoftTimeLimitExceeded:
         asyncio.run(_time_out(job_id))
-        return "FAILURE"
+        state = "FAILURE"
+    # A library job's follow, messages and media-server scans, once the job has ended.
+    asyncio.run(settle_finished(settings, job_id))
+    return state
 
 
 async def _time_out(job_id: str) -> None:
@@ -86,3 +95,28 @@ def queued_downloads() -> int:
     except Exception as exc:  # the broker is away or the queue not declared yet: wait
         log.warning("cannot count the downloads queue: %s", exc)
         return -1
+
+
+@app.task(name=CHECK_DUE)
+def library_check_due() -> int:
+    """Beat: queue a check for every followed series that is due."""
+    return asyncio.run(_with_redis(lambda redis: checks.check_due(settings, redis, app)))
+
+
+@app.task(name=CHECK_SERIES)
+def library_check_series(follow_id: str, force: bool = False) -> str:
+    """Check one followed series; at most one job per series comes of it."""
+
+    async def run(redis: Redis) -> str:
+        result = await checks.check_series(settings, redis, app, follow_id, force=force)
+        return result.outcome
+
+    return asyncio.run(_with_redis(run))
+
+
+async def _with_redis(call: Callable[[Redis], Awaitable[_T]]) -> _T:
+    redis = Redis.from_url(settings.store_url, decode_responses=True)
+    try:
+        return await call(redis)
+    finally:
+        await redis.aclose()

@@ -27,7 +27,7 @@ COMPOSE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
 ENV_EXAMPLE = REPO / ".env.example"
 DOCKERIGNORE = REPO / ".dockerignore"
-APP_SERVICES = ("api", "worker-downloads", "worker-cleanup", "flower")
+APP_SERVICES = ("api", "worker-downloads", "worker-cleanup", "worker-library", "flower")
 # `${NAME}`, `${NAME:-default}`, `${NAME:?error}`: compose's interpolation.
 _VARIABLE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 
@@ -108,6 +108,8 @@ def test_every_manhwa_command_exists_in_the_cli(services: dict[str, dict[str, An
         "worker-downloads: healthcheck",
         "worker-cleanup: command",
         "worker-cleanup: healthcheck",
+        "worker-library: command",
+        "worker-library: healthcheck",
         "flower: command",
     }
     for where, argv in seen.items():
@@ -122,10 +124,11 @@ def test_workers_consume_the_celery_queues_and_only_one_runs_the_beat(
     known = {queue.name for queue in make_celery(Settings()).conf.task_queues}
     workers = {
         name: parse(as_argv(services[name]["command"])[1:], name)
-        for name in ("worker-downloads", "worker-cleanup")
+        for name in ("worker-downloads", "worker-cleanup", "worker-library")
     }
     assert workers["worker-downloads"].queues == "downloads"
     assert workers["worker-cleanup"].queues == "cleanup"
+    assert workers["worker-library"].queues == "library"
     consumed = {q for args in workers.values() for q in args.queues.split(",")}
     assert consumed == known, (
         "every queue has a worker, and no worker waits on a queue nobody fills"

@@ -19,6 +19,7 @@ export function Header() {
           Search
         </NavLink>
         <NavLink to={paths.downloads}>Downloads</NavLink>
+        <NavLink to={paths.library}>Library</NavLink>
       </nav>
       <HealthDot />
       <LogoutButton />

@@ -7,6 +7,7 @@ import { useMangaInfo } from '../api/manga';
 import type { DownloadFormat, MangaInfo } from '../api/types';
 import { ChapterList } from '../components/ChapterList';
 import { Cover } from '../components/Cover';
+import { FollowButton } from '../components/FollowButton';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
 import { WorkerNotice } from '../components/WorkerNotice';
 import { useChapterSelection } from '../hooks/useChapterSelection';
@@ -76,6 +77,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
           <h1 id="series-title">
             <bdi>{manga.title}</bdi>
           </h1>
+          <FollowButton source={source} seriesId={manga.id} />
           {manga.alt_titles.length > 0 ? <p className="series-alt">{manga.alt_titles.slice(0, 3).join(' · ')}</p> : null}
           <dl className="series-facts">
             {manga.status ? (

@@ -16,6 +16,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     source: 'mangadex',
     title: 'Solo Leveling',
     format: 'cbz',
+    destination: 'downloads',
     layout: 'auto',
     series_id: null,
     chapter_ids: [],

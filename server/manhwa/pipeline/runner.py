@@ -18,6 +18,7 @@ from ..errors import UpstreamError
 from ..fetch import ImageFetcher
 from ..hostlimits import FleetGate
 from ..jobs import FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
+from ..library.writer import finish_library_job, library_result
 from ..models import Chapter, ChapterMeta, MangaInfo
 from ..outbound import HostGate
 from ..providers import Provider, resolve_provider
@@ -98,6 +99,7 @@ class JobRunner:
         self._consumet = consumet
         self._fetcher = fetcher
         self._gate = gate
+        self.info: MangaInfo | None = None
 
     async def run(self) -> None:
         try:
@@ -141,7 +143,10 @@ class JobRunner:
         results = [
             ChapterResult(p, cid, chapter_meta(p, cid, self.job, info)) for p, cid in enumerate(ids)
         ]
-        if len(results) > 1 or self.job.layout != "auto":
+        self.info = info
+        if self.job.destination == "library":  # library ComicInfo; each CBZ is published alone
+            results = [library_result(r, self.job, info, self.settings) for r in results]
+        elif len(results) > 1 or self.job.layout != "auto":
             self.builder = ArchiveBuilder(self.folder.archive(job_id, "zip"), self.job.format)
         downloader = ChapterDownloader(
             consumet,
@@ -196,6 +201,9 @@ class JobRunner:
             return None
 
     async def _finish(self, results: list[ChapterResult]) -> None:
+        if self.job.destination == "library":
+            await finish_library_job(self, results, self.info)
+            return
         job_id = self.job.task_id
         done = [r for r in results if r.path is not None]
         failed = self.reporter.failed

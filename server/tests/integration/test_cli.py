@@ -66,7 +66,7 @@ def test_status_shows_workers_queues_and_jobs_by_state(stack: Stack, source: Dem
     count, names = report["workers"]
     assert count == len(names) == sum(proc.poll() is None for proc in stack.workers)
     assert all(f"-{stack.api_port}@" in name for name in names), "only this stack's workers"
-    assert set(report["queues"]) == {"downloads", "cleanup"}
+    assert set(report["queues"]) == {"downloads", "cleanup", "library"}
     assert report["jobs"]["SUCCESS"] >= 1
     assert set(report["jobs"]) <= STATES
 
@@ -100,7 +100,7 @@ def test_purge_keeps_running_jobs_and_purge_all_cancels_them(
     assert httpx.get(f"{private.url}/api/download/status/{running['task_id']}").status_code == 404
     report = parse_status(manhwa(private, "status"))
     assert report["jobs_text"] == "none"
-    assert report["queues"] == {"downloads": 0, "cleanup": 0}
+    assert report["queues"] == {"downloads": 0, "cleanup": 0, "library": 0}
 
     # The worker stood down before the record went: nothing of the job comes back.
     time.sleep(2)
@@ -157,7 +157,7 @@ def test_flower_sees_our_workers_and_tasks(stack: Stack, source: DemoSource, flo
     name = next((n for n in workers if n.startswith(ours)), None)
     assert name, f"flower lists {list(workers)}\n{stack.logs()}"
     queues = {q["name"] for q in workers[name]["active_queues"]}
-    assert queues == {"downloads", "cleanup"}
+    assert queues == {"downloads", "cleanup", "library"}
     assert "downloads.fetch_chapters" in workers[name]["registered"]
 
     chapter = chapters_with_pages(stack)[0]

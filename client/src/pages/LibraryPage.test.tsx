@@ -1,0 +1,97 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+
+import type { FollowView } from '../api/library';
+import { FollowButton } from '../components/FollowButton';
+import { json, mockFetch } from '../test/fetch';
+import { renderRoute } from '../test/render';
+import { LibraryPage } from './LibraryPage';
+
+const follow: FollowView = {
+  id: 'abc123',
+  source: 'mangadex',
+  series_id: 's1',
+  title: 'Night Shift No. 8',
+  mode: 'new',
+  from_number: null,
+  paused: false,
+  cover_url: '/api/library/follows/abc123/cover',
+  chapters_in_library: 2,
+  new_chapters: 1,
+  last_check: 1_700_000_000,
+  next_check: 1_700_021_600,
+  last_error: 'Shift 4: page 2: HTTP 404',
+  failures: [
+    { chapter_id: 'c4', title: 'Shift 4', number: '4', reason: 'page 2: HTTP 404', attempts: 1, next_try: 1_700_003_600 },
+  ],
+  latest: [
+    {
+      chapter_id: 'c3',
+      number: '3',
+      volume: null,
+      title: 'Shift 3',
+      file: 'Night Shift No. 8/Night Shift No. 8 Ch. 003.cbz',
+      pages: 4,
+      size: 1000,
+      added_at: 1_700_000_000,
+    },
+  ],
+};
+
+describe('LibraryPage', () => {
+  it('shows each follow with its chapters, new chapters, failures and actions', async () => {
+    const { calls } = mockFetch({
+      'GET /api/library': () => json({ follows: [follow] }),
+      'POST /api/library/follows/abc123/check': () => json(follow, 202),
+      'POST /api/library/follows/abc123/pause': () => json({ ...follow, paused: true }),
+      'DELETE /api/library/follows/abc123': () => new Response(null, { status: 204 }),
+    });
+    renderRoute(<LibraryPage />);
+    const card = await screen.findByRole('article', { name: 'Night Shift No. 8' });
+    expect(within(card).getByText('2 chapters')).toBeInTheDocument();
+    expect(within(card).getByRole('list', { name: 'New chapters' })).toHaveTextContent('Night Shift No. 8 Ch. 003.cbz');
+    expect(within(card).getByRole('list', { name: 'Failed chapters' })).toHaveTextContent('Shift 4: page 2: HTTP 404');
+
+    await userEvent.click(within(card).getByRole('button', { name: 'Check now' }));
+    await userEvent.click(within(card).getByRole('button', { name: 'Pause' }));
+    await userEvent.click(within(card).getByRole('button', { name: 'Unfollow' }));
+    await waitFor(() => expect(calls.filter((c) => c.method !== 'GET')).toHaveLength(3));
+    expect(calls.find((c) => c.url.endsWith('/pause'))?.body).toEqual({ paused: true });
+  });
+
+  it('says how to follow when nothing is followed', async () => {
+    mockFetch({ 'GET /api/library': () => json({ follows: [] }) });
+    renderRoute(<LibraryPage />);
+    expect(await screen.findByText(/No followed series yet/)).toBeInTheDocument();
+  });
+});
+
+describe('FollowButton', () => {
+  it('follows "all chapters from N"', async () => {
+    const { calls } = mockFetch({
+      'GET /api/library/follow': () => json({ follow: null }),
+      'POST /api/library/follows': () => json(follow, 201),
+    });
+    renderRoute(<FollowButton source="mangadex" seriesId="s1" />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Follow' }));
+    await userEvent.click(screen.getByLabelText(/All chapters from/));
+    const from = screen.getByRole('spinbutton', { name: 'First chapter number' });
+    await userEvent.clear(from);
+    await userEvent.type(from, '12');
+    await userEvent.click(screen.getByRole('button', { name: 'Follow' }));
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
+      source: 'mangadex',
+      series_id: 's1',
+      mode: 'from',
+      from_number: 12,
+    });
+  });
+
+  it('links to the library once followed', async () => {
+    mockFetch({ 'GET /api/library/follow': () => json({ follow }) });
+    renderRoute(<FollowButton source="mangadex" seriesId="s1" />);
+    expect(await screen.findByRole('link', { name: 'In the library' })).toHaveAttribute('href', '/library');
+  });
+});
