@@ -6,6 +6,7 @@ One ImageFetcher (one shared httpx.AsyncClient) serves a whole job.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,10 +15,13 @@ import httpx
 
 from .config import Settings
 from .consumet import USER_AGENT, parse_retry_after
-from .errors import ImageFetchError, TargetRefused
+from .errors import ImageFetchError
 from .guard import AddressPolicy, GuardedTransport
 from .images import ImageRejected, check_image
+from .imageurl import check_image_url
 from .models import PageImage
+
+log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -39,7 +43,14 @@ class FetchStats:
 class ImageFetcher:
     """Fetches and checks page images under global and per-host limits."""
 
-    def __init__(self, settings: Settings, *, max_concurrent: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        max_concurrent: int | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """`transport` replaces the guarded one in in-process tests (an httpx.MockTransport)."""
         self._settings = settings
         limit = max_concurrent or settings.max_concurrent_images
         self._global = asyncio.Semaphore(limit)
@@ -48,7 +59,8 @@ class ImageFetcher:
         )
         limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
         self._client = httpx.AsyncClient(
-            transport=GuardedTransport(AddressPolicy(settings.allow_private_hosts), limits),
+            transport=transport
+            or GuardedTransport(AddressPolicy(settings.allow_private_hosts), limits),
             timeout=httpx.Timeout(
                 settings.image_read_timeout, connect=settings.image_connect_timeout
             ),
@@ -74,15 +86,19 @@ class ImageFetcher:
         headers: dict[str, str],
         fallback_referer: str | None = None,
     ) -> PageImage:
-        """A checked page image, or ImageFetchError with a short reason after the retries."""
+        """A checked page image, or ImageFetchError with a short reason after the retries.
+
+        Nothing else escapes: a page is data, so whatever goes wrong with one fails that page.
+        """
         settings = self._settings
         attempt = 0
         referer_retried = False
+        host = check_image_url(url).host
         while True:
             try:
-                data = await self._download(url, headers)
+                data = await self._download(url, host, headers)
                 return check_image(data, index, settings.image_max_pixels)
-            except TargetRefused:
+            except ImageFetchError:  # final: a refused target, a 404, an oversized body
                 raise
             except _Forbidden as exc:
                 if fallback_referer and not referer_retried:
@@ -94,6 +110,9 @@ class ImageFetcher:
                 reason, retry_after = exc.reason, None
             except _Retryable as exc:
                 reason, retry_after = exc.reason, exc.retry_after
+            except Exception as exc:  # a bug in a library on hostile input: not worth a job
+                log.exception("unexpected error fetching %s", url[:200])
+                raise ImageFetchError(f"unexpected error: {type(exc).__name__}") from None
             if attempt >= settings.image_retries:
                 raise ImageFetchError(f"{reason} (after {attempt + 1} attempts)")
             # Full jitter keeps many pages that failed together from retrying together.
@@ -106,8 +125,7 @@ class ImageFetcher:
             self.stats.retries += 1
             await asyncio.sleep(delay)
 
-    async def _download(self, url: str, headers: dict[str, str]) -> bytes:
-        host = httpx.URL(url).host
+    async def _download(self, url: str, host: str, headers: dict[str, str]) -> bytes:
         async with self._global, self._per_host[host]:
             self.stats.requests += 1
             try:
