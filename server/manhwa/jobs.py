@@ -54,6 +54,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+# Counts a delivery in the job's record, never creating a record for a deleted job.
+_ATTEMPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -278,6 +283,10 @@ class JobStore:
 
     async def all_ids(self) -> list[str]:
         return [str(i) for i in await self.redis.zrange(f"{PREFIX}jobs", 0, -1)]
+
+    async def record_attempt(self, job_id: str) -> int:
+        """One more delivery started running the job (see attempts.py); the new count."""
+        return int(await self.redis.eval(_ATTEMPT, 1, self.key(job_id)))
 
     # Leases: one live owner per job; a dead owner's lease expires and the watchdog re-enqueues.
     async def acquire_lease(self, job_id: str, owner: str, seconds: int) -> bool:

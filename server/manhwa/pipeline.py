@@ -20,6 +20,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from . import attempts
 from .archive import ArchiveBuilder, ChapterWriter, assemble
 from .config import Settings
 from .consumet import ConsumetClient
@@ -449,6 +450,7 @@ async def run_job(job_id: str, settings: Settings, owner: str) -> str:
                 job_id, ACTIVE, state=PROGRESS, status_text="Starting", started_at=time.time()
             ):
                 return "no longer active"
+            await attempts.begin(store, job_id)
             job = await store.get(job_id)
             assert job is not None
             main = asyncio.create_task(Downloader(settings, store, job, owner).run())
@@ -466,6 +468,11 @@ async def run_job(job_id: str, settings: Settings, owner: str) -> str:
                 # Only our own failure clears the outputs: had another worker taken the job
                 # over and finished it, its archive would be among them.
                 if await _fail(store, job_id, exc, owner):
+                    _remove_outputs(settings, job_id)
+            except Exception as exc:  # unforeseen: left for the sweep until attempts run out
+                log.exception("job %s: delivery died", job_id)
+                reason = attempts.crashed(exc)
+                if await attempts.give_up(store, settings, job_id, reason, owner=owner):
                     _remove_outputs(settings, job_id)
             finally:
                 beat.cancel()

@@ -105,7 +105,12 @@ def delete_file(job_id: str) -> str:
 @app.task(name="cleanup.sweep")
 def sweep() -> dict[str, int]:
     report = asyncio.run(cleanup.sweep(settings, requeue=enqueue_download, queued=queued_downloads))
-    return {"expired": report.expired, "orphans": report.orphans, "requeued": report.requeued}
+    return {
+        "expired": report.expired,
+        "orphans": report.orphans,
+        "requeued": report.requeued,
+        "failed": report.failed,
+    }
 
 
 def queued_downloads() -> int:
