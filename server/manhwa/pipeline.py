@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -38,6 +39,15 @@ PAGES_AHEAD = 16  # at least this many fetches per chapter ahead of the writer
 # of the worker's CPU. Half the event stream's own interval (it sends 10 a second at most, when
 # a write wakes it), so a stream still sees every step a short job goes through.
 PROGRESS_INTERVAL = 0.05
+
+
+@dataclass(frozen=True)
+class Transports:
+    """Where a job's HTTP goes: None is the real network (images through the address guard);
+    in-process tests pass httpx.MockTransport instances."""
+
+    consumet: httpx.AsyncBaseTransport | None = None
+    images: httpx.AsyncBaseTransport | None = None
 
 
 class StandDown(Exception):
@@ -136,8 +146,16 @@ def _ext(fmt: str, layout: str, chapters: int) -> str:
 class Downloader:
     """Runs one job; the caller holds the lease as `owner`, and every write checks it still does."""
 
-    def __init__(self, settings: Settings, store: JobStore, job: JobStatus, owner: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: JobStore,
+        job: JobStatus,
+        owner: str,
+        transports: Transports | None = None,
+    ) -> None:
         self.settings = settings
+        self.transports = transports or Transports()
         self.store = store
         self.job = job
         self.owner = owner
@@ -168,8 +186,9 @@ class Downloader:
                 retries=self.settings.consumet_retries,
                 cache=self.store.redis,
                 cache_seconds=self.settings.cache_seconds,
+                transport=self.transports.consumet,
             ) as consumet,
-            ImageFetcher(self.settings) as fetcher,
+            ImageFetcher(self.settings, transport=self.transports.images) as fetcher,
         ):
             info = self.info = await self._info(consumet)
             ids = _sort_reading_order(list(self.job.chapter_ids), info)
@@ -433,7 +452,9 @@ async def _heartbeat(
                 return
 
 
-async def run_job(job_id: str, settings: Settings, owner: str) -> str:
+async def run_job(
+    job_id: str, settings: Settings, owner: str, transports: Transports | None = None
+) -> str:
     """Run one job if nobody else is; returns the state it ended in (or why it stood down)."""
     redis = Redis.from_url(settings.store_url, decode_responses=True)
     store = JobStore(redis)
@@ -453,7 +474,7 @@ async def run_job(job_id: str, settings: Settings, owner: str) -> str:
             await attempts.begin(store, job_id)
             job = await store.get(job_id)
             assert job is not None
-            main = asyncio.create_task(Downloader(settings, store, job, owner).run())
+            main = asyncio.create_task(Downloader(settings, store, job, owner, transports).run())
             beat = asyncio.create_task(
                 _heartbeat(store, job_id, owner, settings.lease_seconds, main)
             )
