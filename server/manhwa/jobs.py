@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -187,9 +188,10 @@ class JobStore:
             if existing is None:
                 continue
             raw = await self.get_raw(str(existing))
-            if raw is not None and raw["state"] in (PENDING, PROGRESS, SUCCESS):
+            if raw is not None and (raw["state"] in ACTIVE or _has_file(raw)):
                 return str(existing), False
-            # The equal job ended without a file: replace it, unless another request just did.
+            # The equal job ended without a file (failed, expired, or its file is gone: a changed
+            # DOWNLOAD_DIR, a manual delete): replace it, unless another request just did.
             async with self.redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(dedup)
@@ -321,6 +323,12 @@ class JobStore:
     async def serving_count(self, job_id: str) -> int:
         value = await self.redis.get(f"{PREFIX}serving:{job_id}")
         return int(value) if value else 0
+
+
+def _has_file(raw: Mapping[str, str]) -> bool:
+    """A SUCCESS job whose file is really on disk: only then does it answer an equal request."""
+    path = raw.get("file_path")
+    return raw["state"] == SUCCESS and bool(path) and Path(str(path)).is_file()
 
 
 def _encode(value: Any) -> str:
