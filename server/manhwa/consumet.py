@@ -66,6 +66,27 @@ def _english_alt(value: Any) -> str | None:
     return None
 
 
+def display_titles(title: Any, alt_titles: Any, fallback: str) -> tuple[str, list[str]]:
+    """(title, alt titles) so that search and the series page agree on a series' name.
+
+    MangaDex's search gives the first title of the map (often romanised), its info the English
+    one or none, and both the same alt titles. So English wins wherever it is: the map's `en`,
+    else the first English alt title, else the title as given (or the first alt title); the
+    others stay alt titles.
+    """
+    given = _alt_titles([title]) if isinstance(title, Mapping) else _alt_titles(title)
+    others = _alt_titles(alt_titles)
+    english = _english(title) or _english_alt(alt_titles)
+    chosen = english or next(iter(given + others), fallback)
+    return chosen, list(dict.fromkeys(t for t in given + others if t != chosen))
+
+
+def _english(value: Any) -> str | None:
+    if isinstance(value, Mapping) and isinstance(value.get("en"), str):
+        return value["en"].strip() or None
+    return None
+
+
 def _str_list(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
@@ -225,14 +246,15 @@ class ConsumetClient:
         for raw in data["results"]:
             if not isinstance(raw, Mapping) or not _optional_str(raw.get("id")):
                 continue  # consumet.ts#626: entries with `id: undefined` occur
+            title, alt_titles = display_titles(raw.get("title"), raw.get("altTitles"), "?")
             results.append(
                 MangaResult(
                     id=str(raw["id"]),
-                    title=_text(raw.get("title")) or _english_alt(raw.get("altTitles")) or "?",
+                    title=title,
                     image=_optional_str(raw.get("image")),
                     description=_text(raw.get("description")),
                     status=_status(raw.get("status")),
-                    alt_titles=_alt_titles(raw.get("altTitles")),
+                    alt_titles=alt_titles,
                 )
             )
         # hasNextPage is unreliable (mangahere says true on the only page; mangadex omits it):
@@ -283,16 +305,17 @@ class ConsumetClient:
             )
         headers = data.get("headers") or data.get("headerForImage")
         referer = usable_referer(headers)
+        title, alt_titles = display_titles(data.get("title"), data.get("altTitles"), manga_id)
         return MangaInfo(
             source=provider.name,
             id=_optional_str(data.get("id")) or manga_id,
-            title=_text(data.get("title")) or _english_alt(data.get("altTitles")) or manga_id,
+            title=title,
             image=_optional_str(data.get("image")),
             description=_text(data.get("description")),
             status=_status(data.get("status")),
             genres=_str_list(data.get("genres")),
             authors=_str_list(data.get("authors")),
-            alt_titles=_alt_titles(data.get("altTitles")),
+            alt_titles=alt_titles,
             headers={"Referer": referer} if referer else {},
             chapters=sort_newest_first(chapters),
         )

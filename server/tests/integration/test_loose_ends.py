@@ -31,3 +31,15 @@ def test_equal_request_gets_a_new_job_when_the_old_file_is_gone(
         timeout=30,
     ).json()
     assert third["task_id"] == again["task_id"] and third["deduplicated"] is True
+
+
+def test_search_and_series_page_show_the_same_title(stack: Stack, source: DemoSource) -> None:
+    found = httpx.get(
+        f"{stack.url}/api/search", params={"q": "Caretaker", "source": "mangadex"}, timeout=30
+    ).json()["results"]
+    caretaker = next(r for r in found if "Saebyeok Gwanriin" in [r["title"], *r["alt_titles"]])
+    series = httpx.get(
+        f"{stack.url}/api/manga/mangadex/info", params={"id": caretaker["id"]}, timeout=30
+    ).json()
+    assert caretaker["title"] == series["title"] == "The Dawn Caretaker"
+    assert "Saebyeok Gwanriin" in caretaker["alt_titles"]
