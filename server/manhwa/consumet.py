@@ -9,6 +9,7 @@ import asyncio
 import json
 import random
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,9 @@ from .models import Chapter, ChapterPages, MangaInfo, MangaResult, Page, SearchP
 from .providers import Provider
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) ManhwaDownloader/0.1"
+# MangaDex@Home promises its base URLs for about 15 minutes; a cached read stays well inside.
+READ_CACHE_SECONDS = 120
+_TTL_RE = re.compile(r"[?&]ttl=(\d{9,11})(?!\d)")
 _NUMBER_RE = re.compile(r"(?:^|[^a-z])(?:c|ch|chapter)[-_. ]?(\d+(?:[._-]\d+)?)", re.IGNORECASE)
 
 
@@ -226,14 +230,22 @@ class ConsumetClient:
             raise UpstreamBadResponse("Consumet answered with a body that is not JSON") from exc
 
     async def _cached(self, key: str, path: str, params: dict[str, str] | None, ttl: int) -> Any:
-        if self._cache is not None and ttl > 0:
+        return (await self._lookup(key, path, params, ttl))[0]
+
+    async def _lookup(
+        self, key: str, path: str, params: dict[str, str] | None, ttl: int, *, fresh: bool = False
+    ) -> tuple[Any, bool]:
+        """(answer, whether it came from our cache); `fresh` skips the cache and refreshes it."""
+        if self._cache is not None and ttl > 0 and not fresh:
             hit = await self._cache.get(key)
             if hit is not None:
-                return json.loads(hit)
+                return json.loads(hit), True
         data = await self._get_json(path, params)
+        text = json.dumps(data)
+        ttl = min(ttl, promised_seconds(text))
         if self._cache is not None and ttl > 0:
-            await self._cache.set(key, json.dumps(data), ex=ttl)
-        return data
+            await self._cache.set(key, text, ex=ttl)
+        return data, False
 
     async def search(self, provider: Provider, query: str, page: int = 1) -> SearchPage:
         path = f"/manga/{provider.name}/{quote(query, safe='')}"
@@ -324,13 +336,29 @@ class ConsumetClient:
         self, provider: Provider, chapter_id: str, *, referer: str | None = None
     ) -> ChapterPages:
         """Pages in reading order (array position: `page` is 0-based, 1-based or null)."""
+        return (await self.read_pages(provider, chapter_id, referer=referer))[0]
+
+    async def read_pages(
+        self,
+        provider: Provider,
+        chapter_id: str,
+        *,
+        referer: str | None = None,
+        fresh: bool = False,
+    ) -> tuple[ChapterPages, bool]:
+        """Like `read`, and whether the answer came from our cache; `fresh` asks the source.
+
+        A job whose pages fail from a cached answer reads once more with `fresh` (image URLs
+        expire, a restarted source moves) before it gives the chapter up.
+        """
         if provider.ids_in_path:
             path, params = f"/manga/{provider.name}/read/{quote(chapter_id, safe='')}", None
         else:
             path, params = f"/manga/{provider.name}/read", {"chapterId": chapter_id}
         key = f"cache:{provider.name}:read:{chapter_id}"
         # Image URLs expire (MangaDex@Home ~15 min), so reads are cached only briefly.
-        data = await self._cached(key, path, params, min(self._cache_seconds, 120))
+        ttl = min(self._cache_seconds, READ_CACHE_SECONDS)
+        data, cached = await self._lookup(key, path, params, ttl, fresh=fresh)
         if not isinstance(data, list):
             raise UpstreamBadResponse("Consumet read answer is not a list of pages")
         default = usable_referer(referer) or provider.default_referer
@@ -349,7 +377,7 @@ class ConsumetClient:
                     headers={"Referer": page_referer} if page_referer else {},
                 )
             )
-        return ChapterPages(source=provider.name, chapter_id=chapter_id, pages=pages)
+        return ChapterPages(source=provider.name, chapter_id=chapter_id, pages=pages), cached
 
 
 def _upstream_message(response: httpx.Response) -> str:
@@ -362,6 +390,16 @@ def _upstream_message(response: httpx.Response) -> str:
         if isinstance(message, str):
             return message[:200]
     return ""
+
+
+def promised_seconds(answer: str, now: float | None = None) -> int:
+    """How long the URLs in an answer are promised to work, as far as they say (a cache must
+    not outlive that). Consumet sends no Cache-Control; mangahere's image and cover URLs carry
+    `ttl=<unix time>`, the earliest of which bounds the answer. Without one, no bound."""
+    stamps = [int(m) for m in _TTL_RE.findall(answer)]
+    if not stamps:
+        return 2**31
+    return max(0, int(min(stamps) - (now if now is not None else time.time())))
 
 
 def parse_retry_after(value: str | None) -> float | None:

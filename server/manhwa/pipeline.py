@@ -28,7 +28,7 @@ from .consumet import ConsumetClient
 from .errors import AppError, ImageFetchError, UpstreamError
 from .fetch import ImageFetcher
 from .jobs import ACTIVE, CANCELLED, FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
-from .models import Chapter, ChapterMeta, MangaInfo, PageImage
+from .models import Chapter, ChapterMeta, MangaInfo, Page, PageImage
 from .names import chapter_label, safe_name
 from .providers import Provider, resolve_provider
 
@@ -256,20 +256,42 @@ class Downloader:
             self.progress.pages_done += result.pages
             await self._chapter_ended(result)
             return
-        try:
-            pages = (await consumet.read(self.provider, result.chapter_id, referer=referer)).pages
-        except UpstreamError as exc:
-            result.reason = f"could not list pages: {exc.detail}"
-            await self._chapter_ended(result)
-            return
-        expected = self._expected_pages(result.chapter_id)
+        fresh = False
+        while True:
+            try:
+                listing, cached = await consumet.read_pages(
+                    self.provider, result.chapter_id, referer=referer, fresh=fresh
+                )
+            except UpstreamError as exc:
+                result.reason = f"could not list pages: {exc.detail}"
+                break
+            result.reason = self._listing_problem(result.chapter_id, listing.pages)
+            if result.reason is None:
+                await self._fetch_pages(result, listing.pages, fetcher, final)
+            if result.path is not None or not cached or fresh:
+                break
+            # A cached answer's image URLs expire, and a restarted source moves: ask it once.
+            log.info(
+                "job %s: chapter %s failed from a cached read answer (%s); reading it again",
+                self.job.task_id,
+                result.chapter_id,
+                result.reason,
+            )
+            fresh, result.reason = True, None
+        await self._chapter_ended(result)
+
+    def _listing_problem(self, chapter_id: str, pages: list[Page]) -> str | None:
+        expected = self._expected_pages(chapter_id)
         if not pages:
-            result.reason = "no pages (chapter is empty, external or blocked at the source)"
-        elif expected and len(pages) < expected:
-            result.reason = f"source listed {len(pages)} of {expected} pages"
-        if result.reason:
-            await self._chapter_ended(result)
-            return
+            return "no pages (chapter is empty, external or blocked at the source)"
+        if expected and len(pages) < expected:
+            return f"source listed {len(pages)} of {expected} pages"
+        return None
+
+    async def _fetch_pages(
+        self, result: ChapterResult, pages: list[Page], fetcher: ImageFetcher, final: Path
+    ) -> None:
+        """Fetch and write one listing's pages in order: sets `result.path` or `result.reason`."""
         self.progress.pages_total += len(pages)
         self.progress.chapter_pages[result.position] = (0, len(pages))
         fallback = self.provider.fallback_referer or self.provider.default_referer
@@ -318,7 +340,6 @@ class Downloader:
                 )[0]
                 self.progress.pages_total -= len(pages)
         self.progress.chapter_pages.pop(result.position, None)
-        await self._chapter_ended(result)
 
     def _expected_pages(self, chapter_id: str) -> int | None:
         """MangaDex says how many pages a chapter has; fewer in `read` means a broken chapter."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -43,3 +45,40 @@ def test_search_and_series_page_show_the_same_title(stack: Stack, source: DemoSo
     ).json()
     assert caretaker["title"] == series["title"] == "The Dawn Caretaker"
     assert "Saebyeok Gwanriin" in caretaker["alt_titles"]
+
+
+def test_chapter_failing_from_a_cached_read_is_read_again_once(
+    make_stack: Callable[..., Stack], source: DemoSource
+) -> None:
+    stack = make_stack(CACHE_SECONDS="300")
+    chapter = chapters_with_pages(stack)[1]
+    read_path = f"/manga/mangadex/read/{chapter['id']}"
+    # The reader primes the shared cache with an answer whose URLs no longer work, as a
+    # MangaDex@Home URL past its 15 minutes, or a source that has moved since.
+    gone = [f"http://127.0.0.1:{{port}}/img/expired/{n}.jpg" for n in range(chapter["pages"])]
+    source.faults(rules=[{"match": read_path, "action": "pages", "urls": gone}])
+    primed = httpx.get(
+        f"{stack.url}/api/manga/mangadex/read", params={"chapterId": chapter["id"]}, timeout=30
+    )
+    assert primed.status_code == 200 and len(primed.json()["pages"]) == chapter["pages"]
+    source.reset()  # the source itself answers with working URLs again
+    job = request(stack, [chapter["id"]], title="stale read")
+    final = wait_final(stack, job["task_id"])
+    assert final["state"] == "SUCCESS", final
+    assert final["pages_done"] == chapter["pages"]
+    assert source.stats().get(read_path) == 1, "read again once, from the source"
+
+
+def test_chapter_failing_from_a_fresh_read_is_not_read_again(
+    make_stack: Callable[..., Stack], source: DemoSource
+) -> None:
+    stack = make_stack(CACHE_SECONDS="300")
+    chapter = chapters_with_pages(stack)[1]
+    read_path = f"/manga/mangadex/read/{chapter['id']}"
+    gone = [f"http://127.0.0.1:{{port}}/img/expired/{n}.jpg" for n in range(chapter["pages"])]
+    source.faults(rules=[{"match": read_path, "action": "pages", "urls": gone}])
+    job = request(stack, [chapter["id"]], title="fresh but broken")
+    final = wait_final(stack, job["task_id"])
+    assert final["state"] == "FAILURE", final
+    assert final["failed"][0]["reason"] == "page 1: HTTP 404"
+    assert source.stats().get(read_path) == 1
