@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     cleanup_grace_seconds: int = Field(default=600, ge=0)
     sweep_interval_seconds: int = Field(default=60, ge=1)
     lease_seconds: int = Field(default=30, ge=2)
+    max_job_attempts: int = Field(default=3, ge=1)
     max_concurrent_images: int = Field(default=32, ge=1)
     max_per_host: int = Field(default=8, ge=1)
     image_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)

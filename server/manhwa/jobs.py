@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from .models import Format, Layout
+from .storage import DownloadFolder
 
 PREFIX = "manhwa:"
 JobState = Literal["PENDING", "PROGRESS", "SUCCESS", "FAILURE", "CANCELLED", "EXPIRED"]
@@ -59,6 +60,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
+"""
+# Counts a delivery in the job's record, never creating a record for a deleted job.
+_ATTEMPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 """
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -176,8 +182,14 @@ class JobStore:
     def channel(job_id: str) -> str:
         return f"{PREFIX}events:{job_id}"
 
-    async def create_or_get(self, spec: JobSpec) -> tuple[str, bool]:
-        """A new job, or the equal one still queued, running or with its file on disk."""
+    async def create_or_get(
+        self, spec: JobSpec, folder: DownloadFolder | None = None
+    ) -> tuple[str, bool]:
+        """A new job, or the equal one still queued, running or with its file on disk.
+
+        `folder` is asked whether an equal SUCCESS job's file is still there; without one, only
+        a queued or running job answers an equal request.
+        """
         dedup = f"{PREFIX}dedup:{spec.dedup_key()}"
         for _ in range(5):
             job_id = new_job_id()
@@ -188,9 +200,10 @@ class JobStore:
             if existing is None:
                 continue
             raw = await self.get_raw(str(existing))
-            if raw is not None and raw["state"] in (PENDING, PROGRESS, SUCCESS):
+            if raw is not None and (raw["state"] in ACTIVE or _has_file(raw, folder)):
                 return str(existing), False
-            # The equal job ended without a file: replace it, unless another request just did.
+            # The equal job ended without a file (failed, expired, or its file is gone: a changed
+            # DOWNLOAD_DIR, a manual delete): replace it, unless another request just did.
             async with self.redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(dedup)
@@ -301,6 +314,10 @@ class JobStore:
                 counts[state] += 1
         return dict(counts)
 
+    async def record_attempt(self, job_id: str) -> int:
+        """One more delivery started running the job (see attempts.py); the new count."""
+        return int(await self.redis.eval(_ATTEMPT, 1, self.key(job_id)))
+
     # Leases: one live owner per job; a dead owner's lease expires and the watchdog re-enqueues.
     async def acquire_lease(self, job_id: str, owner: str, seconds: int) -> bool:
         return bool(await self.redis.set(f"{PREFIX}lease:{job_id}", owner, nx=True, ex=seconds))
@@ -334,6 +351,13 @@ class JobStore:
     async def serving_count(self, job_id: str) -> int:
         value = await self.redis.get(f"{PREFIX}serving:{job_id}")
         return int(value) if value else 0
+
+
+def _has_file(raw: Mapping[str, str], folder: DownloadFolder | None) -> bool:
+    """A SUCCESS job whose file is really on disk: only then does it answer an equal request."""
+    return (
+        raw["state"] == SUCCESS and folder is not None and folder.has_archive(raw.get("file_path"))
+    )
 
 
 def _encode(value: Any) -> str:

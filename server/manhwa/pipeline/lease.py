@@ -12,6 +12,7 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from .. import attempts
 from ..config import Settings
 from ..consumet import ConsumetClient
 from ..errors import AppError
@@ -84,6 +85,7 @@ async def run_job(
                 job_id, ACTIVE, state=PROGRESS, status_text="Starting", started_at=time.time()
             ):
                 return "no longer active"
+            await attempts.begin(store, job_id)
             job = await store.get(job_id)
             assert job is not None
             runner = JobRunner(
@@ -111,6 +113,11 @@ async def run_job(
                 # Only our own failure clears the outputs: had another worker taken the job
                 # over and finished it, its archive would be among them.
                 if await _fail(store, job_id, exc, owner):
+                    folder.remove_outputs(job_id)
+            except Exception as exc:  # unforeseen: left for the sweep until attempts run out
+                log.exception("job %s: delivery died", job_id)
+                reason = attempts.crashed(exc)
+                if await attempts.give_up(store, settings, job_id, reason, owner=owner):
                     folder.remove_outputs(job_id)
             finally:
                 beat.cancel()
