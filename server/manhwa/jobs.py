@@ -22,7 +22,7 @@ from typing import Any, Final, Literal, cast, get_args
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from .models import Format, Layout
+from .models import FORMATS, LAYOUTS, Format, Layout
 from .storage import DownloadFolder
 
 PREFIX = "manhwa:"
@@ -136,10 +136,28 @@ def _int(value: str | None) -> int:
     return int(value) if value not in (None, "") else 0
 
 
-def to_status(raw: Mapping[str, str]) -> JobStatus:
+def _request_shape(raw: Mapping[str, str], strict: bool) -> tuple[Format, Layout]:
+    """The record's format and layout. A value this version does not know (a record written by a
+    newer one, or spoiled) is a ValueError when `strict` (a worker must not guess what to build:
+    its delivery dies and `attempts.py` ends the job); the status view shows the defaults, so
+    the job and its error stay visible instead of a 500."""
+    fmt, layout = raw.get("format") or "cbz", raw.get("layout") or "auto"
+    if fmt not in FORMATS:
+        if strict:
+            raise ValueError(f"unknown format {fmt!r}")
+        fmt = "cbz"
+    if layout not in LAYOUTS:
+        if strict:
+            raise ValueError(f"unknown layout {layout!r}")
+        layout = "auto"
+    return cast(Format, fmt), cast(Layout, layout)
+
+
+def to_status(raw: Mapping[str, str], *, strict: bool = False) -> JobStatus:
     state = cast(JobState, raw["state"])  # validated by JobStatus below
     job_id = raw["task_id"]
     size = raw.get("size")
+    fmt, layout = _request_shape(raw, strict)
     return JobStatus(
         task_id=job_id,
         state=state,
@@ -155,8 +173,8 @@ def to_status(raw: Mapping[str, str]) -> JobStatus:
         source=raw["source"],
         title=raw.get("title") or None,
         series_id=raw.get("series_id") or None,
-        format=cast(Format, raw.get("format") or "cbz"),
-        layout=cast(Layout, raw.get("layout") or "auto"),
+        format=fmt,
+        layout=layout,
         chapter_ids=json.loads(raw.get("ids") or "[]"),
         celery_task_id=raw.get("celery_task_id") or None,
         created_at=float(raw["created_at"]),
@@ -251,9 +269,10 @@ class JobStore:
         raw = await self.redis.hgetall(self.key(job_id))
         return {str(k): str(v) for k, v in raw.items()} or None
 
-    async def get(self, job_id: str) -> JobStatus | None:
+    async def get(self, job_id: str, *, strict: bool = False) -> JobStatus | None:
+        """The job's status; `strict` (the worker) refuses a format or layout it does not know."""
         raw = await self.get_raw(job_id)
-        return to_status(raw) if raw else None
+        return to_status(raw, strict=strict) if raw else None
 
     async def update(self, job_id: str, **fields: Any) -> None:
         """Write fields and tell listeners; values are stored as strings."""

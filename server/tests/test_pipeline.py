@@ -21,7 +21,7 @@ from manhwa.consumet import ConsumetClient
 from manhwa.errors import ImageFetchError, UpstreamStatus
 from manhwa.fetch import ImageFetcher
 from manhwa.images import check_image
-from manhwa.jobs import PENDING, PROGRESS, JobSpec, JobStore
+from manhwa.jobs import PENDING, PROGRESS, JobSpec, JobStatus, JobStore
 from manhwa.models import ChapterMeta
 from manhwa.outbound import RetryPolicy
 from manhwa.pipeline import ChapterDownloader, ChapterResult, ProgressReporter, StandDown, run_job
@@ -470,3 +470,30 @@ def test_every_single_request_passes_the_host_gate(settings: Settings) -> None:
 
     asyncio.run(scenario())
     assert gate.held == ["consumet.test", "consumet.test", "img.test", "img.test"]
+
+
+def test_a_record_no_delivery_can_run_ends_failure_after_max_job_attempts(
+    settings: Settings,
+) -> None:
+    source = FakeSource()
+    source.add_chapter("c1", "1", 1)
+    limited = settings.model_copy(update={"max_job_attempts": 2})
+
+    async def scenario(store: JobStore) -> tuple[list[str], JobStatus | None, str | None]:
+        job_id, _ = await store.create_or_get(spec(source, "c1"))
+        # Written by a newer version, say: a format this one does not know.
+        await store.redis.hset(JobStore.key(job_id), "format", "bogus")
+        ended = []
+        for _ in range(2):  # what the sweep does between deliveries: back to the queue
+            ended.append(await run_existing(limited, store, source, job_id))
+            if ended[-1] == PROGRESS:
+                await store.transition(job_id, {PROGRESS}, state=PENDING)
+        raw = await store.get_raw(job_id)
+        return ended, await store.get(job_id), (raw or {}).get("attempts")
+
+    ended, job, attempts = run(settings, scenario)
+    assert ended == [PROGRESS, "FAILURE"], "the first death is left for the sweep"
+    assert job is not None and job.state == "FAILURE" and attempts == "2"
+    assert job.error == "ValueError: unknown format 'bogus'"
+    assert job.format == "cbz", "the status view still shows the job"
+    assert source.hits[f"{CONSUMET}/manga/mangadex/read/c1"] == 0

@@ -73,11 +73,11 @@ async def run_job(
     store = JobStore(client)
     folder = DownloadFolder.from_settings(settings)
     try:
-        job = await store.get(job_id)
-        if job is None:
+        raw = await store.get_raw(job_id)
+        if raw is None:
             return "unknown job"
-        if job.state not in ACTIVE:
-            return job.state
+        if raw["state"] not in ACTIVE:
+            return raw["state"]
         if not await store.acquire_lease(job_id, owner, settings.lease_seconds):
             return "owned by a live worker"
         try:
@@ -86,19 +86,25 @@ async def run_job(
             ):
                 return "no longer active"
             await attempts.begin(store, job_id)
-            job = await store.get(job_id)
-            assert job is not None
-            runner = JobRunner(
-                settings,
-                store,
-                job,
-                owner,
-                consumet=consumet,
-                fetcher=fetcher,
-                folder=folder,
-                gate=gate,
-            )
-            main = asyncio.create_task(runner.run())
+
+            async def run() -> None:
+                # Read (strictly) and set up inside the guarded task: a record this version
+                # cannot run dies like any other delivery, counted, instead of escaping.
+                job = await store.get(job_id, strict=True)
+                assert job is not None
+                runner = JobRunner(
+                    settings,
+                    store,
+                    job,
+                    owner,
+                    consumet=consumet,
+                    fetcher=fetcher,
+                    folder=folder,
+                    gate=gate,
+                )
+                await runner.run()
+
+            main = asyncio.create_task(run())
             beat = asyncio.create_task(
                 _heartbeat(store, job_id, owner, settings.lease_seconds, main)
             )
