@@ -25,6 +25,7 @@ FaultAction = Literal[
     "hang",
     "redirect",
     "empty_pages",
+    "pages",
     "endless",
     "oversize",
 ]
@@ -43,11 +44,16 @@ class FaultRule(BaseModel):
     retry_after: int | None = Field(default=None, ge=0)
     location: str | None = None
     delay_ms: int = Field(default=0, ge=0)
+    # `pages`: the read answer lists these image URLs instead (`{port}` = this server's port),
+    # as a hostile source would: every spelling of loopback, unparsable hosts, absurd lengths.
+    urls: list[str] | None = None
 
     @model_validator(mode="after")
     def _redirect_needs_location(self) -> Self:
         if self.action == "redirect" and not self.location:
             raise ValueError("a redirect rule needs a location")
+        if self.action == "pages" and not self.urls:
+            raise ValueError("a pages rule needs urls")
         return self
 
 
@@ -95,7 +101,7 @@ class FaultState:
         for index, rule in enumerate(self.config.rules):
             if rule.match not in target:
                 continue
-            if rule.action == "empty_pages" and not is_read:
+            if rule.action in ("empty_pages", "pages") and not is_read:
                 continue
             remaining = self._remaining[index]
             if remaining is not None:

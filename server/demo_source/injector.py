@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import struct
 import zlib
 from functools import lru_cache
@@ -108,6 +109,8 @@ class FaultInjector:
                 None,
                 [(b"location", location)],
             )
+        elif action == "pages":
+            await _send(send, 200, _hostile_pages(rule.urls or [], scope), JSON_MEDIA_TYPE)
         else:  # empty_pages
             await _send(send, 200, b"[]", JSON_MEDIA_TYPE)
 
@@ -118,6 +121,14 @@ def _target(scope: Scope) -> str:
     raw = scope["path"] + ("?" + query if query else "")
     decoded = unquote(raw)
     return raw if decoded == raw else f"{raw}\n{decoded}"
+
+
+def _hostile_pages(urls: list[str], scope: Scope) -> bytes:
+    """A read answer listing `urls` as its pages, `{port}` replaced by this server's port."""
+    server = scope.get("server") or ("127.0.0.1", 80)
+    port = str(server[1])
+    pages = [{"img": url.replace("{port}", port), "page": n} for n, url in enumerate(urls, 1)]
+    return json.dumps(pages).encode()
 
 
 def _is_read(path: str) -> bool:

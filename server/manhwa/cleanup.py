@@ -18,6 +18,7 @@ from typing import Literal
 
 from redis.asyncio import Redis
 
+from . import attempts
 from .config import Settings
 from .jobs import ACTIVE, CANCELLED, EXPIRED, PENDING, PROGRESS, SUCCESS, JobStore
 from .storage import DownloadFolder
@@ -31,6 +32,7 @@ class SweepReport:
     expired: int = 0
     orphans: int = 0
     requeued: int = 0
+    failed: int = 0  # jobs ended after MAX_JOB_ATTEMPTS deaths
 
 
 async def delete_file(settings: Settings, job_id: str) -> str:
@@ -109,7 +111,10 @@ async def sweep(
                 if state == PROGRESS and await store.lease_owner(job_id) is None:
                     # The owner died (its lease lapsed): hand the job to another worker. Back to
                     # PENDING first, so a requeued job waiting in a busy queue is sent only once.
-                    if await store.transition(
+                    died = attempts.worker_died(int(raw.get("attempts") or 0))
+                    if await attempts.give_up(store, settings, job_id, died):
+                        report.failed += 1
+                    elif await store.transition(
                         job_id,
                         {PROGRESS},
                         state=PENDING,

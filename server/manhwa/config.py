@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     cleanup_grace_seconds: int = Field(default=600, ge=0)
     sweep_interval_seconds: int = Field(default=60, ge=1)
     lease_seconds: int = Field(default=30, ge=2)
+    max_job_attempts: int = Field(default=3, ge=1)
     max_concurrent_images: int = Field(default=32, ge=1)
     max_per_host: int = Field(default=8, ge=1)
     # Fleet-wide host budgets (hostlimits_rules.py has the syntax); unknown hosts: MAX_PER_HOST.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,9 @@ from .outbound import OPEN_GATE, HostGate, RetryPolicy, parse_retry_after
 from .providers import Provider
 
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) ManhwaDownloader/0.1"
+# MangaDex@Home promises its base URLs for about 15 minutes; a cached read stays well inside.
+READ_CACHE_SECONDS = 120
+_TTL_RE = re.compile(r"[?&]ttl=(\d{9,11})(?!\d)")
 _NUMBER_RE = re.compile(r"(?:^|[^a-z])(?:c|ch|chapter)[-_. ]?(\d+(?:[._-]\d+)?)", re.IGNORECASE)
 
 
@@ -66,6 +70,27 @@ def _english_alt(value: Any) -> str | None:
         for item in value:
             if isinstance(item, Mapping) and isinstance(item.get("en"), str):
                 return str(item["en"])
+    return None
+
+
+def display_titles(title: Any, alt_titles: Any, fallback: str) -> tuple[str, list[str]]:
+    """(title, alt titles) so that search and the series page agree on a series' name.
+
+    MangaDex's search gives the first title of the map (often romanised), its info the English
+    one or none, and both the same alt titles. So English wins wherever it is: the map's `en`,
+    else the first English alt title, else the title as given (or the first alt title); the
+    others stay alt titles.
+    """
+    given = _alt_titles([title]) if isinstance(title, Mapping) else _alt_titles(title)
+    others = _alt_titles(alt_titles)
+    english = _english(title) or _english_alt(alt_titles)
+    chosen = english or next(iter(given + others), fallback)
+    return chosen, list(dict.fromkeys(t for t in given + others if t != chosen))
+
+
+def _english(value: Any) -> str | None:
+    if isinstance(value, Mapping) and isinstance(value.get("en"), str):
+        return value["en"].strip() or None
     return None
 
 
@@ -130,6 +155,11 @@ def usable_referer(value: Any) -> str | None:
     return None
 
 
+def cache_prefix(base_url: str) -> str:
+    """The answer cache's key prefix for one Consumet instance (its base URL, hashed)."""
+    return "cache:" + hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
+
+
 class ConsumetClient:
     """Search, info and read through one Consumet instance; results cached in Redis.
 
@@ -154,7 +184,7 @@ class ConsumetClient:
         # Answers hold the instance's own URLs (covers, pages): one instance's answers must
         # never be served for another (a restarted demo source on a new port, a changed
         # MANGAPI_URL). Hashed: a base URL may carry credentials, and keys stay short.
-        self._cache_prefix = "cache:" + hashlib.sha256(self.base_url.encode()).hexdigest()[:16]
+        self._cache_prefix = cache_prefix(self.base_url)
         self._cache = cache
         self._cache_seconds = cache_seconds
         self._http = httpx.AsyncClient(
@@ -244,14 +274,22 @@ class ConsumetClient:
             raise UpstreamBadResponse("Consumet answered with a body that is not JSON") from exc
 
     async def _cached(self, key: str, path: str, params: dict[str, str] | None, ttl: int) -> Any:
-        if self._cache is not None and ttl > 0:
+        return (await self._lookup(key, path, params, ttl))[0]
+
+    async def _lookup(
+        self, key: str, path: str, params: dict[str, str] | None, ttl: int, *, fresh: bool = False
+    ) -> tuple[Any, bool]:
+        """(answer, whether it came from our cache); `fresh` skips the cache and refreshes it."""
+        if self._cache is not None and ttl > 0 and not fresh:
             hit = await self._cache.get(key)
             if hit is not None:
-                return json.loads(hit)
+                return json.loads(hit), True
         data = await self._get_json(path, params)
+        text = json.dumps(data)
+        ttl = min(ttl, promised_seconds(text))
         if self._cache is not None and ttl > 0:
-            await self._cache.set(key, json.dumps(data), ex=ttl)
-        return data
+            await self._cache.set(key, text, ex=ttl)
+        return data, False
 
     async def search(self, provider: Provider, query: str, page: int = 1) -> SearchPage:
         path = f"/manga/{provider.name}/{quote(query, safe='')}"
@@ -264,14 +302,15 @@ class ConsumetClient:
         for raw in data["results"]:
             if not isinstance(raw, Mapping) or not _optional_str(raw.get("id")):
                 continue  # consumet.ts#626: entries with `id: undefined` occur
+            title, alt_titles = display_titles(raw.get("title"), raw.get("altTitles"), "?")
             results.append(
                 MangaResult(
                     id=str(raw["id"]),
-                    title=_text(raw.get("title")) or _english_alt(raw.get("altTitles")) or "?",
+                    title=title,
                     image=_optional_str(raw.get("image")),
                     description=_text(raw.get("description")),
                     status=_status(raw.get("status")),
-                    alt_titles=_alt_titles(raw.get("altTitles")),
+                    alt_titles=alt_titles,
                 )
             )
         # hasNextPage is unreliable (mangahere says true on the only page; mangadex omits it):
@@ -322,16 +361,17 @@ class ConsumetClient:
             )
         headers = data.get("headers") or data.get("headerForImage")
         referer = usable_referer(headers)
+        title, alt_titles = display_titles(data.get("title"), data.get("altTitles"), manga_id)
         return MangaInfo(
             source=provider.name,
             id=_optional_str(data.get("id")) or manga_id,
-            title=_text(data.get("title")) or _english_alt(data.get("altTitles")) or manga_id,
+            title=title,
             image=_optional_str(data.get("image")),
             description=_text(data.get("description")),
             status=_status(data.get("status")),
             genres=_str_list(data.get("genres")),
             authors=_str_list(data.get("authors")),
-            alt_titles=_alt_titles(data.get("altTitles")),
+            alt_titles=alt_titles,
             headers={"Referer": referer} if referer else {},
             chapters=sort_newest_first(chapters),
         )
@@ -340,13 +380,29 @@ class ConsumetClient:
         self, provider: Provider, chapter_id: str, *, referer: str | None = None
     ) -> ChapterPages:
         """Pages in reading order (array position: `page` is 0-based, 1-based or null)."""
+        return (await self.read_pages(provider, chapter_id, referer=referer))[0]
+
+    async def read_pages(
+        self,
+        provider: Provider,
+        chapter_id: str,
+        *,
+        referer: str | None = None,
+        fresh: bool = False,
+    ) -> tuple[ChapterPages, bool]:
+        """Like `read`, and whether the answer came from our cache; `fresh` asks the source.
+
+        A job whose pages fail from a cached answer reads once more with `fresh` (image URLs
+        expire, a restarted source moves) before it gives the chapter up.
+        """
         if provider.ids_in_path:
             path, params = f"/manga/{provider.name}/read/{quote(chapter_id, safe='')}", None
         else:
             path, params = f"/manga/{provider.name}/read", {"chapterId": chapter_id}
         key = f"{self._cache_prefix}:{provider.name}:read:{chapter_id}"
         # Image URLs expire (MangaDex@Home ~15 min), so reads are cached only briefly.
-        data = await self._cached(key, path, params, min(self._cache_seconds, 120))
+        ttl = min(self._cache_seconds, READ_CACHE_SECONDS)
+        data, cached = await self._lookup(key, path, params, ttl, fresh=fresh)
         if not isinstance(data, list):
             raise UpstreamBadResponse("Consumet read answer is not a list of pages")
         default = usable_referer(referer) or provider.default_referer
@@ -365,7 +421,7 @@ class ConsumetClient:
                     headers={"Referer": page_referer} if page_referer else {},
                 )
             )
-        return ChapterPages(source=provider.name, chapter_id=chapter_id, pages=pages)
+        return ChapterPages(source=provider.name, chapter_id=chapter_id, pages=pages), cached
 
 
 def _upstream_message(response: httpx.Response) -> str:
@@ -378,3 +434,13 @@ def _upstream_message(response: httpx.Response) -> str:
         if isinstance(message, str):
             return message[:200]
     return ""
+
+
+def promised_seconds(answer: str, now: float | None = None) -> int:
+    """How long the URLs in an answer are promised to work, as far as they say (a cache must
+    not outlive that). Consumet sends no Cache-Control; mangahere's image and cover URLs carry
+    `ttl=<unix time>`, the earliest of which bounds the answer. Without one, no bound."""
+    stamps = [int(m) for m in _TTL_RE.findall(answer)]
+    if not stamps:
+        return 2**31
+    return max(0, int(min(stamps) - (now if now is not None else time.time())))

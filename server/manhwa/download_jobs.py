@@ -44,7 +44,7 @@ class DownloadJobs:
     async def enqueue(self, spec: JobSpec) -> tuple[JobStatus, bool]:
         """A new queued job, or the equal one still queued, running or with its file on disk;
         the flag says whether it is new."""
-        job_id, created = await self.store.create_or_get(spec)
+        job_id, created = await self.store.create_or_get(spec, self.folder)
         if created:
             try:
                 task_id = await asyncio.to_thread(enqueue_download, self.celery, job_id)

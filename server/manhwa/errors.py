@@ -14,7 +14,8 @@ AppError (500)
     ├── UpstreamStatus          4xx/5xx from upstream (status kept)
     ├── UpstreamBadResponse     not JSON, or not the contract's shape
     ├── ImageFetchError         one page could not be fetched (reason kept)
-    │   └── TargetRefused       the private-address guard said no
+    │   ├── TargetRefused (403) the address guard or the URL check said no
+    │   └── BadImageURL (422)   the source handed out an unusable URL
     └── (images.ImageRejected is not an HTTP error: a page's body failed the checks)
 """
 
@@ -97,3 +98,10 @@ class ImageFetchError(UpstreamError):
 
 class TargetRefused(ImageFetchError):
     status_code = 403
+
+
+class BadImageURL(ImageFetchError):
+    """A page URL that cannot be requested at all (unparsable, no host, bad port): the source's
+    data is broken, so it is a 4xx to the reader and a failed page in a job, never a crash."""
+
+    status_code = 422

@@ -8,17 +8,21 @@ around one request) → `_stream` (one request, capped).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 
 import httpx
 
 from .config import Settings
 from .consumet import USER_AGENT
-from .errors import ImageFetchError, TargetRefused
+from .errors import ImageFetchError
 from .guard import AddressPolicy, GuardedTransport
 from .images import ImageRejected, check_image
+from .imageurl import check_image_url
 from .models import PageImage
 from .outbound import OPEN_GATE, RETRY_STATUSES, HostGate, RetryPolicy, parse_retry_after
+
+log = logging.getLogger(__name__)
 
 
 class _Retryable(Exception):
@@ -85,16 +89,20 @@ class ImageFetcher:
         headers: dict[str, str],
         fallback_referer: str | None = None,
     ) -> PageImage:
-        """A checked page image, or ImageFetchError with a short reason after the retries."""
+        """A checked page image, or ImageFetchError with a short reason after the retries.
+
+        Nothing else escapes: a page is data, so whatever goes wrong with one fails that page.
+        """
         settings = self._settings
         attempt = 0
         throttles = 0
         referer_retried = False
+        host = check_image_url(url).host
         while True:
             try:
-                data = await self._download(url, headers)
+                data = await self._download(url, host, headers)
                 return check_image(data, index, settings.image_max_pixels)
-            except TargetRefused:
+            except ImageFetchError:  # final: a refused target, a 404, an oversized body
                 raise
             except _Forbidden as exc:
                 if fallback_referer and not referer_retried:
@@ -109,13 +117,15 @@ class ImageFetcher:
                     throttles += 1  # the gate holds the host for its cool-down: not an attempt
                     continue
                 reason, retry_after = exc.reason, exc.retry_after
+            except Exception as exc:  # a bug in a library on hostile input: not worth a job
+                log.exception("unexpected error fetching %s", url[:200])
+                raise ImageFetchError(f"unexpected error: {type(exc).__name__}") from None
             if self._retry.gives_up(attempt):
                 raise ImageFetchError(f"{reason} (after {attempt + 1} attempts)")
             await self._retry.wait(attempt, retry_after)
             attempt += 1
 
-    async def _download(self, url: str, headers: dict[str, str]) -> bytes:
-        host = httpx.URL(url).host
+    async def _download(self, url: str, host: str, headers: dict[str, str]) -> bytes:
         async with self._global, self._per_host[host], self._gate.hold(host) as held:
             try:
                 return await asyncio.wait_for(

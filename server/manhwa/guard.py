@@ -20,6 +20,7 @@ import httpx
 
 from .config import IPNetwork
 from .errors import TargetRefused
+from .imageurl import check_image_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -57,7 +58,7 @@ class AddressPolicy:
         literal = host.strip("[]")
         try:
             infos = await anyio.getaddrinfo(literal, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # idna refuses a label over 63 characters
             raise TargetRefused(f"cannot resolve host {host[:80]!r}") from exc
         addresses: list[str] = []
         for _family, _type, _proto, _name, sockaddr in infos:
@@ -135,6 +136,5 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.scheme not in ("http", "https"):
-            raise TargetRefused(f"refused URL scheme {request.url.scheme!r}")
+        check_image_url(str(request.url))  # every hop: a redirect's Location is data too
         return await super().handle_async_request(request)

@@ -22,7 +22,8 @@ from typing import Any, Final, Literal, cast, get_args
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from .models import Format, Layout
+from .models import FORMATS, LAYOUTS, Format, Layout
+from .storage import DownloadFolder
 
 PREFIX = "manhwa:"
 Destination = Literal["downloads", "library"]
@@ -61,6 +62,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
+"""
+# Counts a delivery in the job's record, never creating a record for a deleted job.
+_ATTEMPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 """
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -137,11 +143,29 @@ def _int(value: str | None) -> int:
     return int(value) if value not in (None, "") else 0
 
 
-def to_status(raw: Mapping[str, str]) -> JobStatus:
+def _request_shape(raw: Mapping[str, str], strict: bool) -> tuple[Format, Layout]:
+    """The record's format and layout. A value this version does not know (a record written by a
+    newer one, or spoiled) is a ValueError when `strict` (a worker must not guess what to build:
+    its delivery dies and `attempts.py` ends the job); the status view shows the defaults, so
+    the job and its error stay visible instead of a 500."""
+    fmt, layout = raw.get("format") or "cbz", raw.get("layout") or "auto"
+    if fmt not in FORMATS:
+        if strict:
+            raise ValueError(f"unknown format {fmt!r}")
+        fmt = "cbz"
+    if layout not in LAYOUTS:
+        if strict:
+            raise ValueError(f"unknown layout {layout!r}")
+        layout = "auto"
+    return cast(Format, fmt), cast(Layout, layout)
+
+
+def to_status(raw: Mapping[str, str], *, strict: bool = False) -> JobStatus:
     state = cast(JobState, raw["state"])  # validated by JobStatus below
     job_id = raw["task_id"]
     has_file = state == SUCCESS and raw.get("destination") != "library"  # library: no archive
     size = raw.get("size")
+    fmt, layout = _request_shape(raw, strict)
     return JobStatus(
         task_id=job_id,
         state=state,
@@ -157,8 +181,8 @@ def to_status(raw: Mapping[str, str]) -> JobStatus:
         source=raw["source"],
         title=raw.get("title") or None,
         series_id=raw.get("series_id") or None,
-        format=cast(Format, raw.get("format") or "cbz"),
-        layout=cast(Layout, raw.get("layout") or "auto"),
+        format=fmt,
+        layout=layout,
         destination=cast(Destination, raw.get("destination") or "downloads"),
         chapter_ids=json.loads(raw.get("ids") or "[]"),
         celery_task_id=raw.get("celery_task_id") or None,
@@ -185,8 +209,14 @@ class JobStore:
     def channel(job_id: str) -> str:
         return f"{PREFIX}events:{job_id}"
 
-    async def create_or_get(self, spec: JobSpec) -> tuple[str, bool]:
-        """A new job, or the equal one still queued, running or with its file on disk."""
+    async def create_or_get(
+        self, spec: JobSpec, folder: DownloadFolder | None = None
+    ) -> tuple[str, bool]:
+        """A new job, or the equal one still queued, running or with its file on disk.
+
+        `folder` is asked whether an equal SUCCESS job's file is still there; without one, only
+        a queued or running job answers an equal request.
+        """
         dedup = f"{PREFIX}dedup:{spec.dedup_key()}"
         for _ in range(5):
             job_id = new_job_id()
@@ -197,9 +227,10 @@ class JobStore:
             if existing is None:
                 continue
             raw = await self.get_raw(str(existing))
-            if raw is not None and raw["state"] in (PENDING, PROGRESS, SUCCESS):
+            if raw is not None and (raw["state"] in ACTIVE or _has_file(raw, folder)):
                 return str(existing), False
-            # The equal job ended without a file: replace it, unless another request just did.
+            # The equal job ended without a file (failed, expired, or its file is gone: a changed
+            # DOWNLOAD_DIR, a manual delete): replace it, unless another request just did.
             async with self.redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(dedup)
@@ -248,9 +279,10 @@ class JobStore:
         raw = await self.redis.hgetall(self.key(job_id))
         return {str(k): str(v) for k, v in raw.items()} or None
 
-    async def get(self, job_id: str) -> JobStatus | None:
+    async def get(self, job_id: str, *, strict: bool = False) -> JobStatus | None:
+        """The job's status; `strict` (the worker) refuses a format or layout it does not know."""
         raw = await self.get_raw(job_id)
-        return to_status(raw) if raw else None
+        return to_status(raw, strict=strict) if raw else None
 
     async def update(self, job_id: str, **fields: Any) -> None:
         """Write fields and tell listeners; values are stored as strings."""
@@ -329,6 +361,10 @@ class JobStore:
                 counts[state] += 1
         return dict(counts)
 
+    async def record_attempt(self, job_id: str) -> int:
+        """One more delivery started running the job (see attempts.py); the new count."""
+        return int(await self.redis.eval(_ATTEMPT, 1, self.key(job_id)))
+
     # Leases: one live owner per job; a dead owner's lease expires and the watchdog re-enqueues.
     async def acquire_lease(self, job_id: str, owner: str, seconds: int) -> bool:
         return bool(await self.redis.set(f"{PREFIX}lease:{job_id}", owner, nx=True, ex=seconds))
@@ -362,6 +398,13 @@ class JobStore:
     async def serving_count(self, job_id: str) -> int:
         value = await self.redis.get(f"{PREFIX}serving:{job_id}")
         return int(value) if value else 0
+
+
+def _has_file(raw: Mapping[str, str], folder: DownloadFolder | None) -> bool:
+    """A SUCCESS job whose file is really on disk: only then does it answer an equal request."""
+    return (
+        raw["state"] == SUCCESS and folder is not None and folder.has_archive(raw.get("file_path"))
+    )
 
 
 def _encode(value: Any) -> str:

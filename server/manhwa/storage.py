@@ -111,6 +111,11 @@ class DownloadFolder(Folder):
         for path in self.root.glob(f"{TEMP_PREFIX}{job_id}*"):
             path.unlink(missing_ok=True)
 
+    def has_archive(self, recorded: str | None) -> bool:
+        """Whether the archive a job record names (`file_path`) is really on disk: a manual
+        delete, or a changed `DOWNLOAD_DIR`, leaves a SUCCESS record without its file."""
+        return bool(recorded) and Path(str(recorded)).is_file()
+
     def delete_archive(self, recorded: str | None) -> None:
         """Delete a published archive by the path its job record holds (`file_path`)."""
         if recorded:

@@ -77,7 +77,12 @@ def delete_file(job_id: str) -> str:
 @app.task(name=SWEEP)
 def sweep() -> dict[str, int]:
     report = asyncio.run(cleanup.sweep(settings, requeue=_requeue, queued=queued_downloads))
-    return {"expired": report.expired, "orphans": report.orphans, "requeued": report.requeued}
+    return {
+        "expired": report.expired,
+        "orphans": report.orphans,
+        "requeued": report.requeued,
+        "failed": report.failed,
+    }
 
 
 def _requeue(job_id: str) -> str:

@@ -504,6 +504,20 @@ def test_empty_pages_rule_only_touches_read_routes(client: httpx.Client) -> None
     assert _json(read) == []
 
 
+def test_pages_rule_hands_out_the_given_urls_on_read_routes_only(client: httpx.Client) -> None:
+    urls = ["http://0177.0.0.1:{port}/img/x.jpg", "http:///nohost.jpg"]
+    _faults(client, rules=[{"match": "/manga/", "action": "pages", "urls": urls}])
+    pages = _json(client.get(f"/manga/mangadex/read/{UNTITLED_CH3}"))
+    port = urlsplit(str(client.base_url)).port
+    assert pages == [
+        {"img": f"http://0177.0.0.1:{port}/img/x.jpg", "page": 1},
+        {"img": "http:///nohost.jpg", "page": 2},
+    ]
+    assert _json(client.get(f"/manga/mangadex/info/{TOWER}"))["chapters"]
+    response = client.put("/_control/faults", json={"rules": [{"match": "/", "action": "pages"}]})
+    assert response.status_code == 422
+
+
 def test_rates_hit_images_only(client: httpx.Client) -> None:
     url = _dex_page_url(client)
     _faults(client, error_rate=1.0)

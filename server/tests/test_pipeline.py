@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -16,11 +17,11 @@ from redis.asyncio import Redis
 
 from manhwa.archive import ChapterWriter
 from manhwa.config import Settings
-from manhwa.consumet import ConsumetClient
+from manhwa.consumet import ConsumetClient, cache_prefix
 from manhwa.errors import ImageFetchError, UpstreamStatus
 from manhwa.fetch import ImageFetcher
 from manhwa.images import check_image
-from manhwa.jobs import PENDING, PROGRESS, JobSpec, JobStore
+from manhwa.jobs import PENDING, PROGRESS, JobSpec, JobStatus, JobStore
 from manhwa.models import ChapterMeta
 from manhwa.outbound import HostPass, RetryPolicy
 from manhwa.pipeline import ChapterDownloader, ChapterResult, ProgressReporter, StandDown, run_job
@@ -256,6 +257,75 @@ def test_a_chapter_failing_mid_window_leaves_no_file_and_takes_back_its_pages(
     assert source.hits[urls[39]] == 0, "pages past the window are never fetched"
 
 
+def _download_chapter(
+    settings: Settings, source: FakeSource, chapter_id: str, dest: Path
+) -> Callable[[JobStore], Awaitable[tuple[ChapterResult, int, int]]]:
+    """A scenario downloading one chapter with the Redis cache on (as a worker's client has)."""
+
+    async def scenario(store: JobStore) -> tuple[ChapterResult, int, int]:
+        job_id, _ = await store.create_or_get(
+            JobSpec("mangadex", (chapter_id,), title=str(time.time_ns()))
+        )
+        await store.acquire_lease(job_id, "me", 30)
+        await store.transition(job_id, {PENDING}, state=PROGRESS)
+        reporter = ProgressReporter(store, job_id, "me", 1)
+        meta = ChapterMeta(series="S", title="Chapter 1", number="1", chapter_id=chapter_id)
+        result = ChapterResult(0, chapter_id, meta)
+        async with (
+            ConsumetClient.from_settings(
+                settings, cache=store.redis, transport=source.transport()
+            ) as consumet,
+            ImageFetcher(settings, transport=source.transport()) as fetcher,
+        ):
+            downloader = ChapterDownloader(
+                consumet, fetcher, resolve_provider("mangadex"), reporter
+            )
+            await downloader.download(result, dest)
+        return result, reporter.progress.pages_done, reporter.progress.pages_total
+
+    return scenario
+
+
+def test_a_chapter_failing_from_a_cached_read_is_read_again_once(settings: Settings) -> None:
+    cached = settings.model_copy(update={"cache_seconds": 300})
+    source = FakeSource()
+    chapter_id = f"c{time.time_ns()}"
+    urls = source.add_chapter(chapter_id, "1", 3)
+    dest = DownloadFolder.from_settings(settings).chapter("job", 0)
+    dest.parent.mkdir(parents=True)
+    read = f"{CONSUMET}/manga/mangadex/read/{chapter_id}"
+    gone = [f"{IMAGES}/expired/{n}.png" for n in range(3)]
+
+    async def scenario(store: JobStore) -> tuple[ChapterResult, int, int]:
+        # What the reader left in the shared cache: an answer whose URLs no longer work.
+        stale = json.dumps([{"img": url, "page": n + 1} for n, url in enumerate(gone)])
+        key = f"{cache_prefix(CONSUMET)}:mangadex:read:{chapter_id}"
+        await store.redis.set(key, stale, ex=300)
+        return await _download_chapter(cached, source, chapter_id, dest)(store)
+
+    result, done, total = run(settings, scenario)
+    assert result.reason is None and result.path == dest
+    assert images_in(dest) == [source.images[u] for u in urls]
+    assert (done, total) == (3, 3), "the failed listing's pages were taken back"
+    assert source.hits[read] == 1, "read again once, from the source"
+    assert source.hits[gone[0]] == 1 and source.hits[gone[1]] <= 1
+
+
+def test_a_chapter_failing_from_a_fresh_read_is_not_read_again(settings: Settings) -> None:
+    cached = settings.model_copy(update={"cache_seconds": 300})
+    source = FakeSource()
+    chapter_id = f"c{time.time_ns()}"
+    urls = source.add_chapter(chapter_id, "1", 2)
+    source.broken[urls[0]] = 404
+    dest = DownloadFolder.from_settings(settings).chapter("job", 0)
+    dest.parent.mkdir(parents=True)
+
+    result, done, total = run(settings, _download_chapter(cached, source, chapter_id, dest))
+    assert result.reason == "page 1: HTTP 404" and result.path is None
+    assert (done, total) == (0, 0)
+    assert source.hits[f"{CONSUMET}/manga/mangadex/read/{chapter_id}"] == 1
+
+
 # --- whole jobs ------------------------------------------------------------------------------
 
 
@@ -277,6 +347,28 @@ def test_a_job_orders_chapters_and_builds_one_zip_of_cbzs(settings: Settings) ->
             inner.write_bytes(zf.read(name))
             assert images_in(inner) == [source.images[u] for u in source.chapters[chapter]]
     assert not (settings.download_dir / ".work" / job_id).exists()
+
+
+def test_an_equal_request_gets_the_old_job_only_while_its_file_is_on_disk(
+    settings: Settings,
+) -> None:
+    source = FakeSource()
+    source.add_chapter("c1", "1", 2)
+    folder = DownloadFolder.from_settings(settings)
+    job_spec = spec(source, "c1")
+
+    async def scenario(store: JobStore) -> tuple[str, str, str, str, bool]:
+        first, state = await run_with(settings, store, source, job_spec)
+        again, created = await store.create_or_get(job_spec, folder)
+        assert not created
+        folder.archive(first, "cbz").unlink()  # a manual delete, or a changed DOWNLOAD_DIR
+        replaced, created = await store.create_or_get(job_spec, folder)
+        without_folder, _ = await store.create_or_get(job_spec)
+        return state, first, again, replaced, created and without_folder == replaced
+
+    state, first, again, replaced, created = run(settings, scenario)
+    assert state == "SUCCESS" and again == first
+    assert replaced != first and created, "the old job's file is gone: a new job"
 
 
 def test_a_half_done_job_resumes_from_its_finished_chapters(settings: Settings) -> None:
@@ -424,3 +516,30 @@ def test_throttled_waits_are_capped_by_the_retry_policy() -> None:
     policy = RetryPolicy(2, 0.0, 0.0, throttled_max=3)
     assert [policy.waits_out(n, 0.0) for n in range(5)] == [True, True, True, False, False]
     assert not policy.waits_out(0, None), "no gate pacing: the 429 is an ordinary retry"
+
+
+def test_a_record_no_delivery_can_run_ends_failure_after_max_job_attempts(
+    settings: Settings,
+) -> None:
+    source = FakeSource()
+    source.add_chapter("c1", "1", 1)
+    limited = settings.model_copy(update={"max_job_attempts": 2})
+
+    async def scenario(store: JobStore) -> tuple[list[str], JobStatus | None, str | None]:
+        job_id, _ = await store.create_or_get(spec(source, "c1"))
+        # Written by a newer version, say: a format this one does not know.
+        await store.redis.hset(JobStore.key(job_id), "format", "bogus")
+        ended = []
+        for _ in range(2):  # what the sweep does between deliveries: back to the queue
+            ended.append(await run_existing(limited, store, source, job_id))
+            if ended[-1] == PROGRESS:
+                await store.transition(job_id, {PROGRESS}, state=PENDING)
+        raw = await store.get_raw(job_id)
+        return ended, await store.get(job_id), (raw or {}).get("attempts")
+
+    ended, job, attempts = run(settings, scenario)
+    assert ended == [PROGRESS, "FAILURE"], "the first death is left for the sweep"
+    assert job is not None and job.state == "FAILURE" and attempts == "2"
+    assert job.error == "ValueError: unknown format 'bogus'"
+    assert job.format == "cbz", "the status view still shows the job"
+    assert source.hits[f"{CONSUMET}/manga/mangadex/read/c1"] == 0

@@ -70,3 +70,13 @@ def test_sweep_keeps_live_and_young_leftovers(tmp_path: Path) -> None:
     assert removed == 3
     assert {n for n, p in paths.items() if p.exists()} == {"live temp", "stray young temp"}
     assert folder.work_dir("live").exists() and not folder.work_dir("ended").exists()
+
+
+def test_has_archive_checks_the_recorded_file_on_disk(tmp_path: Path) -> None:
+    folder = DownloadFolder(tmp_path)
+    archive = folder.archive("job1", "cbz")
+    assert not folder.has_archive(str(archive))
+    archive.write_bytes(b"PK")
+    assert folder.has_archive(str(archive))
+    assert not folder.has_archive(None) and not folder.has_archive("")
+    assert not folder.has_archive(str(tmp_path)), "a folder is not an archive"

@@ -17,6 +17,14 @@ export interface ChapterListProps {
   lastPages?: ReadonlyMap<string, number>;
 }
 
+/**
+ * MangaDex lists chapters hosted at the publisher with 0 pages: there is nothing to read or
+ * download here, so they are shown as such, with no checkbox and no Read link.
+ */
+export function isExternal(chapter: Chapter): boolean {
+  return chapter.pages === 0;
+}
+
 /** React reports a checkbox change from its click event, so the modifier keys are there. */
 function shiftOf(event: ChangeEvent<HTMLInputElement>): boolean {
   const native = event.nativeEvent;
@@ -33,6 +41,20 @@ export function ChapterList({ source, seriesId, chapters, isSelected, onToggle, 
         const label = chapterLabel(chapter) + (upload ? ` (upload ${upload.index} of ${upload.of})` : '');
         const selected = isSelected(chapter.id);
         const lastPage = lastPages?.get(chapter.id);
+        if (isExternal(chapter)) {
+          return (
+            <li key={chapter.id} className="chapter is-external">
+              <span className="chapter-check" aria-hidden="true" />
+              <div className="chapter-text">
+                <span className="chapter-title">{label}</span>
+                <span className="chapter-meta">
+                  {chapter.volume ? <span>Vol. {chapter.volume}</span> : null}
+                  <span>external — read at the publisher</span>
+                </span>
+              </div>
+            </li>
+          );
+        }
         return (
           <li key={chapter.id} className={`chapter ${selected ? 'is-selected' : ''}`}>
             <input

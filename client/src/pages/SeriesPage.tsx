@@ -5,7 +5,7 @@ import { errorText } from '../api/client';
 import { useStartDownload } from '../api/downloads';
 import { useMangaInfo } from '../api/manga';
 import type { DownloadFormat, MangaInfo } from '../api/types';
-import { ChapterList } from '../components/ChapterList';
+import { ChapterList, isExternal } from '../components/ChapterList';
 import { Cover } from '../components/Cover';
 import { FollowButton } from '../components/FollowButton';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
@@ -48,7 +48,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
     () => (oldestFirst ? [...manga.chapters].reverse() : manga.chapters),
     [manga.chapters, oldestFirst],
   );
-  const orderedIds = useMemo(() => chapters.map((c) => c.id), [chapters]);
+  const orderedIds = useMemo(() => chapters.filter((c) => !isExternal(c)).map((c) => c.id), [chapters]);
   const selection = useChapterSelection(orderedIds);
   const download = useStartDownload();
   const [storage] = useState(browserStorage);

@@ -8,6 +8,7 @@ by an earlier delivery of the job (a worker crash), and is kept as it is.
 from __future__ import annotations
 
 import asyncio
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,11 @@ from ..comicinfo import COMICINFO
 from ..consumet import ConsumetClient
 from ..errors import ImageFetchError, UpstreamError
 from ..fetch import ImageFetcher
-from ..models import ChapterMeta, PageImage
+from ..models import ChapterMeta, Page, PageImage
 from ..providers import Provider
 from .progress import ProgressReporter
 
+log = logging.getLogger(__name__)
 PAGES_AHEAD = 16  # at least this many fetches per chapter ahead of the writer
 
 
@@ -65,27 +67,40 @@ class ChapterDownloader:
         self, result: ChapterResult, dest: Path, expected_pages: int | None = None
     ) -> None:
         """Fill `result.path`/`pages`, or `result.reason`. Raises only what should stop the
-        whole job (disk full, `StandDown`, cancellation)."""
+        whole job (disk full, `StandDown`, cancellation).
+
+        A chapter that fails from a cached `read` answer is listed once more, from the source.
+        """
         if dest.exists():  # finished before a crash: keep it
             with zipfile.ZipFile(dest) as zf:
                 result.pages = sum(1 for n in zf.namelist() if n != COMICINFO)
             result.path = dest
             self.progress.resumed(result.pages)
             return
-        try:
-            listed = await self.consumet.read(
-                self.provider, result.chapter_id, referer=self.referer
+        fresh = False
+        while True:
+            try:
+                listing, cached = await self.consumet.read_pages(
+                    self.provider, result.chapter_id, referer=self.referer, fresh=fresh
+                )
+            except UpstreamError as exc:
+                result.reason = f"could not list pages: {exc.detail}"
+                return
+            result.reason = _listing_problem(listing.pages, expected_pages)
+            if result.reason is None:
+                await self._fetch_pages(result, listing.pages, dest)
+            if result.path is not None or not cached or fresh:
+                return
+            # A cached answer's image URLs expire, and a restarted source moves: ask it once.
+            log.info(
+                "chapter %s failed from a cached read answer (%s); reading it again",
+                result.chapter_id,
+                result.reason,
             )
-        except UpstreamError as exc:
-            result.reason = f"could not list pages: {exc.detail}"
-            return
-        pages = listed.pages
-        if not pages:
-            result.reason = "no pages (chapter is empty, external or blocked at the source)"
-        elif expected_pages and len(pages) < expected_pages:
-            result.reason = f"source listed {len(pages)} of {expected_pages} pages"
-        if result.reason:
-            return
+            fresh, result.reason = True, None
+
+    async def _fetch_pages(self, result: ChapterResult, pages: list[Page], dest: Path) -> None:
+        """Fetch and write one listing's pages in order: sets `result.path` or `result.reason`."""
         self.progress.chapter_started(result.position, len(pages))
         fallback = self.provider.fallback_referer or self.provider.default_referer
         # Pages are written in order, so fetched pages wait for the slowest one before them. A
@@ -123,3 +138,13 @@ class ChapterDownloader:
             if result.path is None:
                 writer.abort()
                 self.progress.chapter_abandoned(result.position, len(pages))
+
+
+def _listing_problem(pages: list[Page], expected: int | None) -> str | None:
+    """Why a page list cannot make a complete chapter (MangaDex says how many pages it has;
+    fewer in `read` means a broken chapter), or None."""
+    if not pages:
+        return "no pages (chapter is empty, external or blocked at the source)"
+    if expected and len(pages) < expected:
+        return f"source listed {len(pages)} of {expected} pages"
+    return None

@@ -12,6 +12,7 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from .. import attempts
 from ..config import Settings
 from ..consumet import ConsumetClient
 from ..errors import AppError
@@ -73,11 +74,11 @@ async def run_job(
     store = JobStore(client)
     folder = DownloadFolder.from_settings(settings)
     try:
-        job = await store.get(job_id)
-        if job is None:
+        raw = await store.get_raw(job_id)
+        if raw is None:
             return "unknown job"
-        if job.state not in ACTIVE:
-            return job.state
+        if raw["state"] not in ACTIVE:
+            return raw["state"]
         if not await store.acquire_lease(job_id, owner, settings.lease_seconds):
             return "owned by a live worker"
         try:
@@ -85,19 +86,26 @@ async def run_job(
                 job_id, ACTIVE, state=PROGRESS, status_text="Starting", started_at=time.time()
             ):
                 return "no longer active"
-            job = await store.get(job_id)
-            assert job is not None
-            runner = JobRunner(
-                settings,
-                store,
-                job,
-                owner,
-                consumet=consumet,
-                fetcher=fetcher,
-                folder=folder,
-                gate=gate,
-            )
-            main = asyncio.create_task(runner.run())
+            await attempts.begin(store, job_id)
+
+            async def run() -> None:
+                # Read (strictly) and set up inside the guarded task: a record this version
+                # cannot run dies like any other delivery, counted, instead of escaping.
+                job = await store.get(job_id, strict=True)
+                assert job is not None
+                runner = JobRunner(
+                    settings,
+                    store,
+                    job,
+                    owner,
+                    consumet=consumet,
+                    fetcher=fetcher,
+                    folder=folder,
+                    gate=gate,
+                )
+                await runner.run()
+
+            main = asyncio.create_task(run())
             beat = asyncio.create_task(
                 _heartbeat(store, job_id, owner, settings.lease_seconds, main)
             )
@@ -112,6 +120,11 @@ async def run_job(
                 # Only our own failure clears the outputs: had another worker taken the job
                 # over and finished it, its archive would be among them.
                 if await _fail(store, job_id, exc, owner):
+                    folder.remove_outputs(job_id)
+            except Exception as exc:  # unforeseen: left for the sweep until attempts run out
+                log.exception("job %s: delivery died", job_id)
+                reason = attempts.crashed(exc)
+                if await attempts.give_up(store, settings, job_id, reason, owner=owner):
                     folder.remove_outputs(job_id)
             finally:
                 beat.cancel()

@@ -96,6 +96,9 @@ def chaos_stack(source: DemoSource) -> Iterator[tuple[Stack, RedisServer]]:
             "CLEANUP_GRACE_SECONDS": "600",  # served files stay while they are checked
             "IMAGE_READ_TIMEOUT": "2",
             "IMAGE_TOTAL_TIMEOUT": "5",
+            # Random kills may hit one job several times; giving up on poison jobs is
+            # test_poison_job.py's subject, not this one's.
+            "MAX_JOB_ATTEMPTS": str(KILLS + 2),
         },
     )
     try:
