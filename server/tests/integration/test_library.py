@@ -26,6 +26,7 @@ import pytest
 import xmlschema
 
 from ..stack import REPO, DemoSource, RedisServer, Stack, free_port
+from .helpers import SCRIPT
 
 XSD = REPO.parent / "shared" / "testdata" / "ComicInfo-v2.0.xsd"
 RELEASING = "5e1ea5e0-8a1e-4c57-9a43-5b6c0ffee008"  # demo "Night Shift No. 8"
@@ -253,7 +254,7 @@ def test_follow_release_restart(demo: DemoSource, receiver: Receiver) -> None:
             lambda: (follow_of(stack, RELEASING) or {}).get("last_check", 0) > before,
             stack,
         )
-        httpx.post(f"{stack.url}/api/library/follows/{fid}/check", timeout=10)
+        httpx.post(f"{stack.url}/api/library/follows/{fid}/check", headers=SCRIPT, timeout=10)
         wait_for(
             "another check",
             lambda: (follow_of(stack, RELEASING) or {}).get("last_check", 0) > before + 1,

@@ -26,6 +26,7 @@ from manhwa.library.checks import check_series, wanted_chapters
 from manhwa.library.store import ChapterFailure, Follow, LibraryStore, follow_id
 
 from ..stack import SERVER, DemoSource, RedisServer, Stack, free_port
+from .helpers import SCRIPT
 from .test_library import RELEASING, follow_of, library_env, release, wait_for
 
 
@@ -151,7 +152,8 @@ def test_failing_chapter_then_retry_and_rebuilt_index(
     released = release(source)
     page = f"mangadex/{released['id']}/2.jpg"
     source.faults(rules=[{"match": page, "action": "status", "status": 404}])
-    httpx.post(f"{stack.url}/api/library/follows/{fid}/check", timeout=10).raise_for_status()
+    check_now = f"{stack.url}/api/library/follows/{fid}/check"
+    httpx.post(check_now, headers=SCRIPT, timeout=10).raise_for_status()
 
     def failed() -> dict[str, Any] | None:
         follow = follow_of(stack, RELEASING) or {}
@@ -168,7 +170,8 @@ def test_failing_chapter_then_retry_and_rebuilt_index(
 
     # The source is fixed; "Check now" retries it despite the back-off.
     source.reset()
-    httpx.post(f"{stack.url}/api/library/follows/{fid}/check", timeout=10).raise_for_status()
+    check_now = f"{stack.url}/api/library/follows/{fid}/check"
+    httpx.post(check_now, headers=SCRIPT, timeout=10).raise_for_status()
     wait_for("the retried chapter", lambda: _chapters(stack, fid), stack)
     wait_for("the failure cleared", lambda: not failed(), stack)
     follow = follow_of(stack, RELEASING) or {}
