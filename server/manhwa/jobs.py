@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from .models import Format, Layout
+from .pageops.options import PLAIN, PageOptions, SplitTallBody, split_body
 
 PREFIX = "manhwa:"
 JobState = Literal["PENDING", "PROGRESS", "SUCCESS", "FAILURE", "CANCELLED", "EXPIRED"]
@@ -79,12 +80,20 @@ class JobSpec:
     layout: Layout = "auto"
     title: str | None = None
     series_id: str | None = None
+    pages: PageOptions = PLAIN
 
     def dedup_key(self) -> str:
-        raw = json.dumps(
-            [self.source, list(self.ids), self.format, self.layout, self.title, self.series_id]
-        )
-        return hashlib.sha256(raw.encode()).hexdigest()
+        key: list[Any] = [
+            self.source,
+            list(self.ids),
+            self.format,
+            self.layout,
+            self.title,
+            self.series_id,
+        ]
+        if self.pages.active:  # plain jobs keep the keys they always had
+            key.append(self.pages.to_json())
+        return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
 
 class FailedChapter(BaseModel):
@@ -113,6 +122,8 @@ class JobStatus(BaseModel):
     format: Format
     layout: Layout = "auto"
     chapter_ids: list[str] = Field(default_factory=list)
+    split_tall: SplitTallBody | None = None
+    encode: str = "original"
     celery_task_id: str | None = None
     created_at: float
     updated_at: float
@@ -120,6 +131,15 @@ class JobStatus(BaseModel):
     expires_at: float | None = None
     download_url: str | None = None
     error: str | None = None
+
+    def page_options(self) -> PageOptions:
+        """What the job does to its pages (`PLAIN` for a job recorded before page options)."""
+        return PageOptions.from_json(
+            {
+                "split_tall": self.split_tall.model_dump() if self.split_tall else None,
+                "encode": self.encode,
+            }
+        )
 
 
 def _float(value: str | None) -> float | None:
@@ -134,6 +154,7 @@ def to_status(raw: Mapping[str, str]) -> JobStatus:
     state = cast(JobState, raw["state"])  # validated by JobStatus below
     job_id = raw["task_id"]
     size = raw.get("size")
+    pages = PageOptions.from_json(json.loads(raw.get("page_options") or "null"))
     return JobStatus(
         task_id=job_id,
         state=state,
@@ -152,6 +173,8 @@ def to_status(raw: Mapping[str, str]) -> JobStatus:
         format=cast(Format, raw.get("format") or "cbz"),
         layout=cast(Layout, raw.get("layout") or "auto"),
         chapter_ids=json.loads(raw.get("ids") or "[]"),
+        split_tall=split_body(pages),
+        encode=str(pages.encode),
         celery_task_id=raw.get("celery_task_id") or None,
         created_at=float(raw["created_at"]),
         updated_at=float(raw.get("updated_at") or raw["created_at"]),
@@ -229,6 +252,8 @@ class JobStore:
             "updated_at": repr(now),
             "dedup_key": dedup,
         }
+        if spec.pages.active:
+            fields["page_options"] = json.dumps(spec.pages.to_json())
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.key(job_id), mapping=fields)
             pipe.zadd(f"{PREFIX}jobs", {job_id: now})

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ..errors import InvalidInput, NotFound
 from ..jobs import FINAL, JobSpec, JobState, JobStatus
 from ..models import Format, Layout
+from ..pageops.options import InvalidPageOptions, SplitTallBody, options_from_fields
 from ..providers import resolve_provider
 from ..validation import check_id, check_title
 from .deps import Services, ServicesDep
@@ -36,6 +37,16 @@ class DownloadRequest(BaseModel):
     layout: Layout = "auto"
     title: str | None = Field(default=None, max_length=300)
     series_id: str | None = Field(default=None, max_length=200)
+    split_tall: bool | SplitTallBody = Field(
+        default=False,
+        description="cut pages taller than ratio × width (default 3) into pieces of about "
+        "target_height px (default 2000) at a gutter; true for the defaults",
+    )
+    encode: str = Field(
+        default="original",
+        max_length=20,
+        description="original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)",
+    )
 
 
 class Enqueued(BaseModel):
@@ -118,6 +129,10 @@ def _validate(data: dict[str, Any], services: Services) -> JobSpec:
     if len(ids) > limit:  # counted before each id is checked: a huge list costs nothing more
         raise InvalidInput(f"ids: at most {limit} chapters per download, got {len(ids)}")
     ids = [check_id(i) for i in ids]
+    try:
+        pages = options_from_fields(req.split_tall, req.encode)
+    except InvalidPageOptions as exc:
+        raise InvalidInput(str(exc)) from None
     return JobSpec(
         source=provider.name,
         ids=tuple(ids),
@@ -125,6 +140,7 @@ def _validate(data: dict[str, Any], services: Services) -> JobSpec:
         layout=req.layout,
         title=check_title(req.title),
         series_id=check_id(req.series_id, "series id") if req.series_id else None,
+        pages=pages,
     )
 
 
