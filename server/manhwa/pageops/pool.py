@@ -38,6 +38,23 @@ def pool_size(setting: int = 0) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+_AuthKey: type[bytes] = multiprocessing.process.AuthenticationString  # type: ignore[attr-defined]
+
+
+def _allow_children() -> None:
+    """Let a Celery prefork child start the pool: it runs as a daemonic process, which
+    multiprocessing forbids to have children lest they be orphaned when it is terminated. Ours
+    are not: each pool process exits when its pipe to this process closes, however it ends.
+    Celery's billiard also puts its own authkey type there, which multiprocessing refuses to
+    pickle for a new process; the same key as multiprocessing's type is what it expects."""
+    config: dict[str, object] = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    if config.get("daemon"):
+        config["daemon"] = False
+    key = config.get("authkey")
+    if isinstance(key, bytes) and type(key) is not _AuthKey:
+        config["authkey"] = _AuthKey(key)
+
+
 class PageCrashed(Exception):
     """The page's process died `CRASH_ATTEMPTS` times in a row."""
 
@@ -54,6 +71,7 @@ class PagePool:
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
             if self._executor is None:
+                _allow_children()
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["manhwa.pageops.shape"])
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
@@ -128,4 +146,6 @@ class PageShaper:
                 raise ImageFetchError(exc.reason) from None
             except PageCrashed as exc:
                 raise ImageFetchError(str(exc)) from None
+            except Exception as exc:  # the pool could not take the page: a reason, not a hang
+                raise ImageFetchError(f"image processing failed: {type(exc).__name__}") from exc
         return [PageImage(page.index, p.data, p.format, p.ext, p.width, p.height) for p in pieces]
