@@ -78,6 +78,10 @@ export interface DownloadRequest {
   title: string;
   /** The series the chapters belong to: the worker reads chapter numbers and metadata from it. */
   series_id?: string;
+  /** Cut pages taller than ratio × width into pieces of about target_height px (absent: off). */
+  split_tall?: boolean | { ratio: number; target_height: number };
+  /** `original` (absent), `png`, `jpeg:Q` or `webp:Q`. */
+  encode?: string;
 }
 
 export interface DownloadAccepted {
