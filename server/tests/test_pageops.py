@@ -79,6 +79,7 @@ def test_a_page_exactly_at_the_ratio_is_not_split() -> None:
     width = 1000
     assert not is_tall(SPLIT, width, 3 * width)
     assert is_tall(SPLIT, width, 3 * width + 1)
+    assert not is_tall(SPLIT, 100, 1250)  # taller than 3×, but one piece: stored as it came
     assert cut_rows(noise(width // 10, 300), SplitTall(3.0, 200)) == [0, 300]  # exactly 3×
 
 

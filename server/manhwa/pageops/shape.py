@@ -57,8 +57,13 @@ def needs_decode(options: PageOptions, fmt: str, width: int, height: int) -> boo
 
 
 def is_tall(split: SplitTall | None, width: int, height: int) -> bool:
-    """Taller than `ratio` × width (a page exactly at the ratio is left whole)."""
-    return split is not None and height > split.ratio * width and height > split.target_height
+    """Taller than `ratio` × width (a page exactly at the ratio is left whole), and than one
+    piece may be (target + the search window), so a page that would come out whole is never
+    decoded: it is stored byte-exact."""
+    if split is None:
+        return False
+    longest_piece = split.target_height + max(1, int(split.target_height * SEARCH_SHARE))
+    return height > split.ratio * width and height > longest_piece
 
 
 def shape_page(
