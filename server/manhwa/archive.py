@@ -11,6 +11,7 @@ Entries get a fixed timestamp (1980-01-01) so the same chapter always yields the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -79,36 +80,54 @@ class ChapterWriter(_StagedZip):
     job) deletes the temporary file.
     """
 
-    def __init__(self, final_path: Path, meta: ChapterMeta, page_count: int) -> None:
+    def __init__(
+        self, final_path: Path, meta: ChapterMeta, page_count: int, *, split: bool = False
+    ) -> None:
         if page_count < 1:
             raise ValueError("a chapter has at least one page")
         self.final_path = final_path
         self.meta = meta
         self.page_count = page_count
         self._pages: list[tuple[int, int, int]] = []
+        self._sources = 0  # source pages added; differs from len(_pages) when pages are split
+        # Split pages make more entries than source pages, a number known only at the end, so
+        # their names get room for ~100 pieces per page up front and still sort in order.
+        self._name_width = max(4, len(str(page_count)) + 2) if split else None
         super().__init__(final_path)
 
     @property
     def pages_written(self) -> int:
         return len(self._pages)
 
+    def add_pieces(self, index: int, pieces: Sequence[PageImage]) -> None:
+        """Store source page `index` as one or more entries (a split page), numbered on from
+        the entries before it; pages must come in order, from index 0."""
+        self._check_open()
+        if index != self._sources:
+            raise ValueError(f"page {index} added out of order, expected page {self._sources}")
+        if not pieces:
+            raise ValueError("a page has at least one piece")
+        for piece in pieces:
+            number = len(self._pages) + 1
+            if self._name_width is None:
+                name = page_name(index, self.page_count, piece.ext)
+            else:
+                name = f"{number:0{self._name_width}d}.{_checked_ext(piece.ext)}"
+            self._zip.writestr(_entry(name, len(piece.data)), piece.data)
+            self._pages.append((piece.width, piece.height, len(piece.data)))
+        self._sources += 1
+
     def add(self, page: PageImage) -> None:
         """Store the next page; pages must come in order, from index 0."""
-        self._check_open()
-        expected = len(self._pages)
-        if page.index != expected:
-            raise ValueError(f"page {page.index} added out of order, expected page {expected}")
-        name = page_name(page.index, self.page_count, page.ext)
-        self._zip.writestr(_entry(name, len(page.data)), page.data)
-        self._pages.append((page.width, page.height, len(page.data)))
+        self.add_pieces(page.index, (page,))
 
     def finish(self) -> Path:
         """Write ComicInfo.xml, make the file durable and move it to `final_path`."""
         self._check_open()
-        if len(self._pages) != self.page_count:
+        if self._sources != self.page_count:
             self.abort()
             raise IncompleteChapter(
-                f"chapter has {len(self._pages)} of {self.page_count} pages; not written"
+                f"chapter has {self._sources} of {self.page_count} pages; not written"
             )
         try:
             info = comicinfo_xml(self.meta, self._pages)
@@ -299,6 +318,12 @@ class _UniqueNames:
             name = f"{stem} ({n}){suffix}"
         self._seen.add(name.casefold())
         return name
+
+
+def _checked_ext(ext: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]{1,5}", ext):
+        raise ValueError(f"bad extension {ext!r}")
+    return ext
 
 
 def _entry(name: str, size: int) -> zipfile.ZipInfo:

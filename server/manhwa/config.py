@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     host_permit_lease_seconds: int | None = Field(default=None, ge=2)  # None: LEASE_SECONDS, ≤ 15
     image_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     image_max_pixels: int = Field(default=64_000_000, ge=1)
+    # Page options (split_tall, encode): pool processes (0: one per core) and pages in the pool
+    # at once per job (0: twice the processes), which bounds the memory decoded pages take.
+    page_workers: int = Field(default=0, ge=0, le=64)
+    pages_in_flight: int = Field(default=0, ge=0, le=256)
     image_connect_timeout: float = 10.0
     image_read_timeout: float = 30.0
     image_total_timeout: float = 120.0

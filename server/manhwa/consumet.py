@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from .config import Settings
 from .errors import UpstreamBadResponse, UpstreamError, UpstreamStatus, UpstreamUnreachable
+from .guard import ssl_context
 from .models import Chapter, ChapterPages, MangaInfo, MangaResult, Page, SearchPage
 from .outbound import OPEN_GATE, HostGate, RetryPolicy, parse_retry_after
 from .providers import Provider
@@ -192,6 +193,7 @@ class ConsumetClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             transport=transport,
             follow_redirects=False,
+            verify=ssl_context(),  # shared: a default context loads the CA bundle (~0.1 s CPU)
         )
 
     @classmethod

@@ -97,10 +97,11 @@ class ImageFetcher:
         attempt = 0
         throttles = 0
         referer_retried = False
-        host = check_image_url(url).host
+        target = check_image_url(url)  # parsed once: httpx's URL parsing is a share of CPU
+        host = target.host
         while True:
             try:
-                data = await self._download(url, host, headers)
+                data = await self._download(target, host, headers)
                 return check_image(data, index, settings.image_max_pixels)
             except ImageFetchError:  # final: a refused target, a 404, an oversized body
                 raise
@@ -125,7 +126,7 @@ class ImageFetcher:
             await self._retry.wait(attempt, retry_after)
             attempt += 1
 
-    async def _download(self, url: str, host: str, headers: dict[str, str]) -> bytes:
+    async def _download(self, url: httpx.URL, host: str, headers: dict[str, str]) -> bytes:
         async with self._global, self._per_host[host], self._gate.hold(host) as held:
             try:
                 return await asyncio.wait_for(
@@ -146,7 +147,7 @@ class ImageFetcher:
             except httpx.HTTPError as exc:
                 raise _Retryable(f"network error: {type(exc).__name__}") from None
 
-    async def _stream(self, url: str, headers: dict[str, str]) -> bytes:
+    async def _stream(self, url: httpx.URL, headers: dict[str, str]) -> bytes:
         cap = self._settings.image_max_bytes
         async with self._client.stream("GET", url, headers=headers) as response:
             status = response.status_code
@@ -165,8 +166,9 @@ class ImageFetcher:
                 raise ImageFetchError(f"image larger than {cap // (1024 * 1024)} MiB")
             chunks: list[bytes] = []
             size = 0
-            # aiter_bytes decodes gzip/deflate, so the cap counts decoded bytes.
-            async for chunk in response.aiter_bytes(65536):
+            # aiter_bytes decodes gzip/deflate, so the cap counts decoded bytes. No chunk size:
+            # httpcore's reads (64 KiB at most) pass through instead of being re-chunked.
+            async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > cap:
                     raise ImageFetchError(f"image larger than {cap // (1024 * 1024)} MiB")

@@ -21,6 +21,7 @@ import httpx
 from .config import IPNetwork
 from .errors import TargetRefused
 from .imageurl import check_image_url
+from .sockets import CachedSocketStream
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -94,8 +95,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                return CachedSocketStream(
+                    await self._inner.connect_tcp(
+                        address, port, timeout, local_address, socket_options
+                    )
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
@@ -115,9 +118,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     """One verifying context per process: loading the CA bundle costs ~20 ms, every job paid it
-    twice. A context is safe to share between connections and threads."""
+    twice (and the Consumet client's own default transport once more per job). A context is
+    safe to share between connections and threads."""
     return httpx.create_ssl_context()
 
 
@@ -125,7 +129,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx transport whose every connection passes the AddressPolicy."""
 
     def __init__(self, policy: AddressPolicy, limits: httpx.Limits) -> None:
-        context = _ssl_context()
+        context = ssl_context()
         super().__init__(verify=context, limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from .models import FORMATS, LAYOUTS, Format, Layout
+from .pageops.options import PLAIN, PageOptions, SplitTallBody, split_body
 from .storage import DownloadFolder
 
 PREFIX = "manhwa:"
@@ -88,6 +89,7 @@ class JobSpec:
     title: str | None = None
     series_id: str | None = None
     destination: Destination = "downloads"
+    pages: PageOptions = PLAIN
 
     def dedup_key(self) -> str:
         fields: list[object] = [
@@ -95,6 +97,8 @@ class JobSpec:
         ]  # fmt: skip
         if self.destination != "downloads":  # download jobs keep the keys they always had
             fields.append(self.destination)
+        if self.pages.active:  # plain jobs keep the keys they always had
+            fields.append(self.pages.to_json())
         raw = json.dumps(fields)
         return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -126,6 +130,8 @@ class JobStatus(BaseModel):
     layout: Layout = "auto"
     destination: Destination = "downloads"
     chapter_ids: list[str] = Field(default_factory=list)
+    split_tall: SplitTallBody | None = None
+    encode: str = "original"
     celery_task_id: str | None = None
     created_at: float
     updated_at: float
@@ -133,6 +139,15 @@ class JobStatus(BaseModel):
     expires_at: float | None = None
     download_url: str | None = None
     error: str | None = None
+
+    def page_options(self) -> PageOptions:
+        """What the job does to its pages (`PLAIN` for a job recorded before page options)."""
+        return PageOptions.from_json(
+            {
+                "split_tall": self.split_tall.model_dump() if self.split_tall else None,
+                "encode": self.encode,
+            }
+        )
 
 
 def _float(value: str | None) -> float | None:
@@ -160,12 +175,25 @@ def _request_shape(raw: Mapping[str, str], strict: bool) -> tuple[Format, Layout
     return cast(Format, fmt), cast(Layout, layout)
 
 
+def _page_options(raw: Mapping[str, str], strict: bool) -> PageOptions:
+    """The record's page options, under the same rule as `_request_shape`: options this version
+    cannot read are a ValueError when `strict` (the worker must not build plain pages for a job
+    that asked for shaped ones); the status view shows them as plain."""
+    try:
+        return PageOptions.from_json(json.loads(raw.get("page_options") or "null"))
+    except ValueError:  # InvalidPageOptions and JSONDecodeError are both ValueErrors
+        if strict:
+            raise
+        return PLAIN
+
+
 def to_status(raw: Mapping[str, str], *, strict: bool = False) -> JobStatus:
     state = cast(JobState, raw["state"])  # validated by JobStatus below
     job_id = raw["task_id"]
     has_file = state == SUCCESS and raw.get("destination") != "library"  # library: no archive
     size = raw.get("size")
     fmt, layout = _request_shape(raw, strict)
+    pages = _page_options(raw, strict)
     return JobStatus(
         task_id=job_id,
         state=state,
@@ -185,6 +213,8 @@ def to_status(raw: Mapping[str, str], *, strict: bool = False) -> JobStatus:
         layout=layout,
         destination=cast(Destination, raw.get("destination") or "downloads"),
         chapter_ids=json.loads(raw.get("ids") or "[]"),
+        split_tall=split_body(pages),
+        encode=str(pages.encode),
         celery_task_id=raw.get("celery_task_id") or None,
         created_at=float(raw["created_at"]),
         updated_at=float(raw.get("updated_at") or raw["created_at"]),
@@ -270,6 +300,8 @@ class JobStore:
             "updated_at": repr(now),
             "dedup_key": dedup,
         }
+        if spec.pages.active:
+            fields["page_options"] = json.dumps(spec.pages.to_json())
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.key(job_id), mapping=fields)
             pipe.zadd(f"{PREFIX}jobs", {job_id: now})

@@ -543,3 +543,26 @@ def test_a_record_no_delivery_can_run_ends_failure_after_max_job_attempts(
     assert job.error == "ValueError: unknown format 'bogus'"
     assert job.format == "cbz", "the status view still shows the job"
     assert source.hits[f"{CONSUMET}/manga/mangadex/read/c1"] == 0
+
+
+def test_page_options_no_delivery_can_read_end_the_job_and_show_as_plain(
+    settings: Settings,
+) -> None:
+    """Spoiled page options are the worker's ValueError, like an unknown format: it must not
+    build plain pages for a job that asked for shaped ones; the status view still answers."""
+    source = FakeSource()
+    source.add_chapter("c1", "1", 1)
+    limited = settings.model_copy(update={"max_job_attempts": 1})
+
+    async def scenario(store: JobStore) -> tuple[str, JobStatus | None]:
+        job_id, _ = await store.create_or_get(spec(source, "c1"))
+        await store.redis.hset(JobStore.key(job_id), "page_options", '{"encode": "avif:9"}')
+        ended = await run_existing(limited, store, source, job_id)
+        return ended, await store.get(job_id)
+
+    ended, job = run(settings, scenario)
+    assert ended == "FAILURE"
+    assert job is not None and job.state == "FAILURE"
+    assert job.error is not None and job.error.startswith("InvalidPageOptions: ")
+    assert (job.split_tall, job.encode) == (None, "original"), "the status view shows plain"
+    assert source.hits[f"{CONSUMET}/manga/mangadex/read/c1"] == 0

@@ -794,6 +794,12 @@ export interface components {
             destination: "downloads" | "library";
             /** Chapter Ids */
             chapter_ids?: string[];
+            split_tall?: components["schemas"]["SplitTallBody"] | null;
+            /**
+             * Encode
+             * @default original
+             */
+            encode: string;
             /** Celery Task Id */
             celery_task_id?: string | null;
             /** Created At */
@@ -935,6 +941,22 @@ export interface components {
             /** Default */
             default: string;
         };
+        /**
+         * SplitTallBody
+         * @description `split_tall` in the API: cut pages taller than `ratio` × width into ~`target_height` px.
+         */
+        SplitTallBody: {
+            /**
+             * Ratio
+             * @default 3
+             */
+            ratio: number;
+            /**
+             * Target Height
+             * @default 2000
+             */
+            target_height: number;
+        };
         /** ValidationError */
         ValidationError: {
             /** Location */
@@ -1015,6 +1037,18 @@ export interface operations {
                     title?: string | null;
                     /** Series Id */
                     series_id?: string | null;
+                    /**
+                     * Split Tall
+                     * @description cut pages taller than ratio × width (default 3) into pieces of about target_height px (default 2000) at a gutter; true for the defaults
+                     * @default false
+                     */
+                    split_tall?: boolean | components["schemas"]["SplitTallBody"];
+                    /**
+                     * Encode
+                     * @description original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)
+                     * @default original
+                     */
+                    encode?: string;
                 };
                 "application/x-www-form-urlencoded": {
                     source?: string;

@@ -8,6 +8,7 @@ import type { DownloadFormat, MangaInfo } from '../api/types';
 import { ChapterList, isExternal } from '../components/ChapterList';
 import { Cover } from '../components/Cover';
 import { FollowButton } from '../components/FollowButton';
+import { DEFAULT_PAGE_OPTIONS, PageOptionsControl, pageOptionFields } from '../components/PageOptionsControl';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
 import { WorkerNotice } from '../components/WorkerNotice';
 import { useChapterSelection } from '../hooks/useChapterSelection';
@@ -51,6 +52,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
   const orderedIds = useMemo(() => chapters.filter((c) => !isExternal(c)).map((c) => c.id), [chapters]);
   const selection = useChapterSelection(orderedIds);
   const download = useStartDownload();
+  const [pageOptions, setPageOptions] = useState(DEFAULT_PAGE_OPTIONS);
   const [storage] = useState(browserStorage);
   const lastPages = useMemo(() => {
     const map = new Map<string, number>();
@@ -66,7 +68,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
     const wanted = new Set(selection.selectedIds);
     const ids = [...manga.chapters].reverse().map((c) => c.id).filter((cid) => wanted.has(cid));
     if (ids.length === 0) return;
-    download.mutate({ source, ids, format, title: manga.title, series_id: manga.id });
+    download.mutate({ source, ids, format, title: manga.title, series_id: manga.id, ...pageOptionFields(pageOptions) });
   };
 
   return (
@@ -151,6 +153,7 @@ function SeriesView({ source, seriesId, manga }: { source: string; seriesId: str
                 ))}
               </span>
             </div>
+            <PageOptionsControl value={pageOptions} onChange={setPageOptions} />
             <p className="hint">Tip: shift-click a checkbox to select a range.</p>
             <WorkerNotice />
 

@@ -17,6 +17,8 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     title: 'Solo Leveling',
     format: 'cbz',
     destination: 'downloads',
+    split_tall: null,
+    encode: 'original',
     layout: 'auto',
     series_id: null,
     chapter_ids: [],

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ..errors import InvalidInput, NotFound
 from ..jobs import FINAL, JobSpec, JobState, JobStatus
 from ..models import Format, Layout
+from ..pageops.options import InvalidPageOptions, SplitTallBody, options_from_fields
 from ..providers import resolve_provider
 from ..validation import check_id, check_title
 from .deps import Services, ServicesDep
@@ -36,6 +37,16 @@ class DownloadRequest(BaseModel):
     layout: Layout = "auto"
     title: str | None = Field(default=None, max_length=300)
     series_id: str | None = Field(default=None, max_length=200)
+    split_tall: bool | SplitTallBody = Field(
+        default=False,
+        description="cut pages taller than ratio × width (default 3) into pieces of about "
+        "target_height px (default 2000) at a gutter; true for the defaults",
+    )
+    encode: str = Field(
+        default="original",
+        max_length=20,
+        description="original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)",
+    )
 
 
 class Enqueued(BaseModel):
@@ -52,11 +63,20 @@ class JobList(BaseModel):
     jobs: list[JobStatus]
 
 
+def _json_body_schema() -> dict[str, Any]:
+    """The JSON body's schema, its nested models (`SplitTallBody`) referred to where OpenAPI
+    keeps them: a `$defs` inside a path is a reference the client's type generator cannot follow.
+    `SplitTallBody` is in `components` already, through `JobStatus.split_tall`."""
+    schema = DownloadRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
 _BODY_SCHEMA = {
     "requestBody": {
         "required": False,
         "content": {
-            "application/json": {"schema": DownloadRequest.model_json_schema()},
+            "application/json": {"schema": _json_body_schema()},
             "application/x-www-form-urlencoded": {
                 "schema": {
                     "type": "object",
@@ -118,6 +138,10 @@ def _validate(data: dict[str, Any], services: Services) -> JobSpec:
     if len(ids) > limit:  # counted before each id is checked: a huge list costs nothing more
         raise InvalidInput(f"ids: at most {limit} chapters per download, got {len(ids)}")
     ids = [check_id(i) for i in ids]
+    try:
+        pages = options_from_fields(req.split_tall, req.encode)
+    except InvalidPageOptions as exc:
+        raise InvalidInput(str(exc)) from None
     return JobSpec(
         source=provider.name,
         ids=tuple(ids),
@@ -125,6 +149,7 @@ def _validate(data: dict[str, Any], services: Services) -> JobSpec:
         layout=req.layout,
         title=check_title(req.title),
         series_id=check_id(req.series_id, "series id") if req.series_id else None,
+        pages=pages,
     )
 
 

@@ -21,6 +21,7 @@ from ..jobs import FAILURE, PROGRESS, SUCCESS, JobStatus, JobStore
 from ..library.writer import finish_library_job, library_result
 from ..models import Chapter, ChapterMeta, MangaInfo
 from ..outbound import HostGate
+from ..pageops import PageShaper, shared_pool
 from ..providers import Provider, resolve_provider
 from ..storage import DownloadFolder
 from .chapter import PAGES_AHEAD, ChapterDownloader, ChapterResult
@@ -155,6 +156,7 @@ class JobRunner:
             self.reporter,
             referer=info.headers.get("Referer") if info else None,
             window=max(PAGES_AHEAD, 2 * self.settings.max_per_host),
+            shaper=self._shaper(),
         )
         limit = asyncio.Semaphore(CHAPTERS_AT_ONCE)
 
@@ -177,6 +179,15 @@ class JobRunner:
         except ExceptionGroup as group_error:  # one chapter hit disk full, say: stop all
             raise group_error.exceptions[0] from None
         return results
+
+    def _shaper(self) -> PageShaper | None:
+        """The page pool's hand for a job with page options; plain jobs never start the pool."""
+        options = self.job.page_options()
+        if not options.active:
+            return None
+        pool = shared_pool(self.settings.page_workers)
+        in_flight = self.settings.pages_in_flight or 2 * pool.workers
+        return PageShaper(options, pool, self.settings.image_max_pixels, in_flight)
 
     async def _assemble_as_ready(
         self, results: list[ChapterResult], builder: ArchiveBuilder
