@@ -73,6 +73,7 @@ class DownloadJobs:
             layout=job.layout,
             title=job.title,
             series_id=job.series_id,
+            destination=job.destination,  # a library job's retry writes into the library too
             pages=job.page_options(),
         )
         return await self.enqueue(spec)

@@ -161,3 +161,19 @@ def test_the_event_stream_sends_the_state_and_ends_at_a_final_one(settings: Sett
     text = run(settings, scenario)
     assert text.startswith("event: progress\ndata: {")
     assert '"state": "SUCCESS"' in text and text.endswith("\n\n")
+
+
+def test_retrying_a_library_job_keeps_it_a_library_job(settings: Settings) -> None:
+    async def scenario(client: httpx.AsyncClient, store: JobStore) -> tuple[str, str]:
+        spec = JobSpec("mangadex", ("c7",), title=str(time.time_ns()), destination="library")
+        job_id, _ = await store.create_or_get(spec)
+        await client.delete(f"/api/download/{job_id}")  # cancelled: all its chapters retried
+        retried = await client.post(
+            f"/api/download/{job_id}/retry", headers={"X-Requested-With": "XMLHttpRequest"}
+        )
+        assert retried.status_code == 202, retried.text
+        new = await store.get(retried.json()["task_id"])
+        assert new is not None
+        return new.destination, ",".join(new.chapter_ids)
+
+    assert run(settings, scenario) == ("library", "c7")
