@@ -10,10 +10,9 @@ always kills its worker end, whichever way it keeps coming back.
 from __future__ import annotations
 
 import logging
-import time
 
 from .config import Settings
-from .jobs import ACTIVE, FAILURE, JobStore
+from .jobs import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +51,7 @@ async def give_up(
     used = int(raw.get("attempts") or 0)
     if used < settings.max_job_attempts:
         return False
-    ended = await store.transition(
-        job_id,
-        ACTIVE,
-        lease_owner=owner,
-        state=FAILURE,
-        status_text=f"Failed: {reason}",
-        error=reason,
-        finished_at=time.time(),
-    )
+    ended = await store.fail(job_id, reason, lease_owner=owner)
     if ended:
         log.warning("job %s: giving up after %d attempts: %s", job_id, used, reason)
     return ended

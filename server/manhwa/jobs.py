@@ -347,6 +347,18 @@ class JobStore:
             await self.redis.publish(self.channel(job_id), mapping.get("state", "progress"))
         return bool(done)
 
+    async def fail(self, job_id: str, reason: str, *, lease_owner: str | None = None) -> bool:
+        """End a queued or running job FAILURE with `reason` (a compare-and-set, as above)."""
+        return await self.transition(
+            job_id,
+            ACTIVE,
+            lease_owner=lease_owner,
+            state=FAILURE,
+            status_text=f"Failed: {reason}",
+            error=reason,
+            finished_at=time.time(),
+        )
+
     @staticmethod
     def job_id_of_channel(channel: str) -> str | None:
         """The job id an event channel belongs to (None for another channel)."""

@@ -17,7 +17,7 @@ from ..config import Settings
 from ..consumet import ConsumetClient
 from ..errors import AppError
 from ..fetch import ImageFetcher
-from ..jobs import ACTIVE, CANCELLED, FAILURE, PROGRESS, JobStore
+from ..jobs import ACTIVE, CANCELLED, PROGRESS, JobStore
 from ..outbound import HostGate
 from ..storage import DownloadFolder
 from .progress import StandDown
@@ -142,15 +142,7 @@ async def run_job(
 async def _fail(store: JobStore, job_id: str, exc: BaseException, owner: str) -> bool:
     reason = exc.detail if isinstance(exc, AppError) else _os_reason(exc)
     log.warning("job %s failed: %s", job_id, reason)
-    return await store.transition(
-        job_id,
-        ACTIVE,
-        lease_owner=owner,
-        state=FAILURE,
-        status_text=f"Failed: {reason}",
-        error=reason,
-        finished_at=time.time(),
-    )
+    return await store.fail(job_id, reason, lease_owner=owner)
 
 
 def _os_reason(exc: BaseException) -> str:
