@@ -16,7 +16,6 @@ import zipfile
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path, PurePosixPath
-from types import TracebackType
 from typing import Self
 
 from manhwa.comicinfo import COMICINFO, comicinfo_xml
@@ -137,12 +136,7 @@ class ChapterWriter(StagedZip):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.abort()  # no-op once finished
 
 
