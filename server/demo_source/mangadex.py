@@ -10,10 +10,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from demo_source.catalog import Catalog, DexChapter, DexSeries
-from demo_source.errors import json_body, page_not_found, scraper_failure
+from demo_source.errors import json_body, scraper_failure
 from demo_source.links import Links
-from demo_source.paging import PAGE_SIZE, parse_page
-from demo_source.routing import is_one_raw_segment
+from demo_source.paging import search_page
 
 
 def mangadex_router(catalog: Catalog, links: Links) -> APIRouter:
@@ -42,13 +41,11 @@ def mangadex_router(catalog: Catalog, links: Links) -> APIRouter:
 
     @router.get("/{query:path}")  # last: see routing.py for why `:path`
     async def search(query: str, request: Request) -> Response:
-        if not is_one_raw_segment(request, "/manga/mangadex/"):
-            return page_not_found()
-        page = parse_page(request.query_params.get("page"))
-        if page is None:
-            return scraper_failure()
+        page = search_page(request, "/manga/mangadex/")
+        if isinstance(page, Response):
+            return page
         base = links.base(request)
-        found = catalog.search_dex(query)[page.offset : page.offset + PAGE_SIZE]
+        found = page.window(catalog.search_dex(query))
         return json_body(
             {
                 "currentPage": page.echoed,

@@ -11,11 +11,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from demo_source.catalog import Catalog, HereChapter, HereSeries, Page
-from demo_source.errors import json_body, missing_parameter, page_not_found, scraper_failure
+from demo_source.errors import json_body, missing_parameter, scraper_failure
 from demo_source.images import MANGAHERE_REFERER
 from demo_source.links import Links
-from demo_source.paging import PAGE_SIZE, parse_page
-from demo_source.routing import is_one_raw_segment
+from demo_source.paging import search_page
 
 _DEFAULT_HEADERS = {"Referer": MANGAHERE_REFERER}
 _COVER_VERSION = "1763900589"
@@ -48,13 +47,11 @@ def mangahere_router(catalog: Catalog, links: Links) -> APIRouter:
 
     @router.get("/{query:path}")  # last: see routing.py for why `:path`
     async def search(query: str, request: Request) -> Response:
-        if not is_one_raw_segment(request, "/manga/mangahere/"):
-            return page_not_found()
-        page = parse_page(request.query_params.get("page"))
-        if page is None:
-            return scraper_failure()
+        page = search_page(request, "/manga/mangahere/")
+        if isinstance(page, Response):
+            return page
         base = links.base(request)
-        found = catalog.search_here(query)[page.offset : page.offset + PAGE_SIZE]
+        found = page.window(catalog.search_here(query))
         return json_body(
             {
                 "currentPage": page.echoed,

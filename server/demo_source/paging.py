@@ -7,7 +7,17 @@ positive integer breaks the upstream request, which surfaces as a 500.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from demo_source.errors import page_not_found, scraper_failure
+from demo_source.routing import is_one_raw_segment
+
+T = TypeVar("T")
 
 PAGE_SIZE = 20
 # MangaDex refuses offsets of 10000 and more.
@@ -25,6 +35,10 @@ class PageRequest:
     def offset(self) -> int:
         return (self.number - 1) * PAGE_SIZE
 
+    def window(self, found: Sequence[T]) -> Sequence[T]:
+        """This page's share of all the search results."""
+        return found[self.offset : self.offset + PAGE_SIZE]
+
 
 def parse_page(raw: str | None) -> PageRequest | None:
     """None when the scraper would fail on this page value."""
@@ -34,3 +48,12 @@ def parse_page(raw: str | None) -> PageRequest | None:
         return None
     request = PageRequest(int(raw), raw)
     return request if request.offset < MAX_OFFSET else None
+
+
+def search_page(request: Request, prefix: str) -> PageRequest | Response:
+    """The page a search route under `prefix` serves, or upstream's answer instead: 404 when the
+    query is not one raw path segment (routing.py), 500 for a page value the scraper fails on."""
+    if not is_one_raw_segment(request, prefix):
+        return page_not_found()
+    page = parse_page(request.query_params.get("page"))
+    return scraper_failure() if page is None else page

@@ -22,35 +22,29 @@ PROVIDER_NAMES = (
     "Comix",
 )
 _DOCS = "https://docs.consumet.org/#tag/"
+_QUERY_ROUTES = ["/:query", "/info", "/read"]
+
+
+def _intro(label: str, site: str, routes: object, docs: str) -> dict[str, object]:
+    """A provider's intro as upstream words it (managreader's says "Mangapill" there too)."""
+    return {
+        "intro": f"Welcome to the {label} provider: check out the provider's website @ {site}",
+        "routes": routes,
+        "documentation": _DOCS + docs,
+    }
+
+
 INTROS: dict[str, dict[str, object]] = {
-    "mangadex": {
-        "intro": "Welcome to the mangadex provider: check out the provider's website @ "
-        "https://mangadex.org",
-        "routes": ["/:query", "/info/:id", "/read/:chapterId"],
-        "documentation": _DOCS + "mangadex",
-    },
-    "mangahere": {
-        "intro": "Welcome to the MangaHere provider: check out the provider's website @ "
-        "https://mangahere.cc",
-        "routes": ["/:query", "/info", "/read"],
-        "documentation": _DOCS + "mangahere",
-    },
-    "mangapill": {
-        "intro": "Welcome to the Mangapill provider: check out the provider's website @ "
-        "https://mangapill.com",
-        "routes": ["/:query", "/info", "/read"],
-        "documentation": _DOCS + "mangapill",
-    },
-    "managreader": {
-        "intro": "Welcome to the Mangapill provider: check out the provider's website @ "
-        "https://mangareader.to",
-        "routes": ["/:query", "/info", "/read"],
-        "documentation": _DOCS + "mangapill",
-    },
-    "mangakakalot": {
-        "intro": "Welcome to the Mangakakalot provider: check out the provider's website @ "
+    "mangadex": _intro(
+        "mangadex", "https://mangadex.org", ["/:query", "/info/:id", "/read/:chapterId"], "mangadex"
+    ),
+    "mangahere": _intro("MangaHere", "https://mangahere.cc", _QUERY_ROUTES, "mangahere"),
+    "mangapill": _intro("Mangapill", "https://mangapill.com", _QUERY_ROUTES, "mangapill"),
+    "managreader": _intro("Mangapill", "https://mangareader.to", _QUERY_ROUTES, "mangapill"),
+    "mangakakalot": _intro(
+        "Mangakakalot",
         "https://www.mangakakalot.gg",
-        "routes": {
+        {
             "/read": {
                 "description": "Get chapter pages/images for reading",
                 "example": "/manga/mangakakalot/read?chapterId=naruto/chapter-700-5",
@@ -59,8 +53,8 @@ INTROS: dict[str, dict[str, object]] = {
                 },
             }
         },
-        "documentation": _DOCS + "mangakakalot",
-    },
+        "mangakakalot",
+    ),
 }
 _PROVIDER_LIST: list[dict[str, object]] = [
     {

@@ -13,7 +13,7 @@ import asyncio
 import uuid
 
 from demo_source.catalog import Catalog, DexChapter, DexSeries
-from demo_source.titles import _dex_chapter, _dex_cover
+from demo_source.titles import dex_chapter, dex_cover
 
 RELEASE_SERIES = "5e1ea5e0-8a1e-4c57-9a43-5b6c0ffee008"
 _NAMESPACE = uuid.UUID("0d2f8d1b-5f7e-4a5e-9b59-3c1c0a7e5e08")
@@ -23,7 +23,7 @@ PAGES = 4
 
 def _chapter(number: str) -> DexChapter:
     chapter_id = str(uuid.uuid5(_NAMESPACE, f"release/{number}"))
-    return _dex_chapter(TITLE, chapter_id, f"Shift {number}", number, None, PAGES)
+    return dex_chapter(TITLE, chapter_id, f"Shift {number}", number, None, PAGES)
 
 
 def release_series(numbers: list[str]) -> DexSeries:
@@ -39,7 +39,7 @@ def release_series(numbers: list[str]) -> DexSeries:
         content_rating="safe",
         last_volume="",
         last_chapter="",
-        cover=_dex_cover(RELEASE_SERIES, TITLE),
+        cover=dex_cover(RELEASE_SERIES, TITLE),
         chapters=tuple(_chapter(n) for n in reversed(numbers)),  # newest first, like MangaDex
     )
 

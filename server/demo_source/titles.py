@@ -4,6 +4,9 @@ MangaDex: `Tower of Dawn` has an untitled chapter, a chapter number uploaded twi
 chapter (`pages: 0`, read → `[]`); a romanised-only title has no English title and no chapters;
 25 anthology fillers make searches page. mangahere: a webtoon with PNG/WebP long strips (one
 chapter uses the unusable "packed" Referer), a series with GIF pages, and the SSRF lab.
+
+Over 300 lines because it is data: each series is spelled out in full beside the quirk it
+exercises, and `releases.py` builds its chapters with the same `dex_chapter`/`dex_cover`.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def _cover(path: str, title: str, label: str) -> Page:
 # --- MangaDex ---------------------------------------------------------------------------------
 
 
-def _dex_chapter(
+def dex_chapter(
     series_title: str,
     chapter_id: str,
     title: str | None,
@@ -50,6 +53,7 @@ def _dex_chapter(
     pages: int,
     note: str = "",
 ) -> DexChapter:
+    """A MangaDex chapter of `pages` JPEG pages drawn from its path (the same bytes every run)."""
     images = []
     for number in range(1, pages + 1):
         path = f"mangadex/{chapter_id}/{number}.jpg"
@@ -58,7 +62,8 @@ def _dex_chapter(
     return DexChapter(chapter_id, title, chapter, volume, tuple(images))
 
 
-def _dex_cover(series_id: str, title: str) -> Page:
+def dex_cover(series_id: str, title: str) -> Page:
+    """A MangaDex series' cover at a path derived from its id, as the CDN names it."""
     file = uuid.uuid5(_ANTHOLOGY_NAMESPACE, f"cover/{series_id}")
     return _cover(f"covers/mangadex/{series_id}/{file}.jpg", title, "MangaDex demo")
 
@@ -84,19 +89,19 @@ def _tower_of_dawn() -> DexSeries:
         content_rating="safe",
         last_volume="",
         last_chapter="",
-        cover=_dex_cover(TOWER_OF_DAWN, name),
+        cover=dex_cover(TOWER_OF_DAWN, name),
         chapters=(
-            _dex_chapter(
+            dex_chapter(
                 name, "cf99ee32-f732-408e-b838-0652bcbe8792", "Across the Dawn Gate", "6", None, 8
             ),
-            _dex_chapter(
+            dex_chapter(
                 name, "c7bd0dc4-2dd1-43c1-a21c-1a3c7cae6c0a", "The Ninth Floor", "5", "2", 8
             ),
-            _dex_chapter(
+            dex_chapter(
                 name, "59223f24-c05c-456d-a625-4280d1edbea2", "Bargain at the Gate", "4", "1", 8
             ),
             # The same chapter from a second scanlation group: a separate upload and id.
-            _dex_chapter(
+            dex_chapter(
                 name,
                 "195e3189-5b52-41da-9c14-e6724f96f5b1",
                 "Bargain at the Gate",
@@ -105,10 +110,10 @@ def _tower_of_dawn() -> DexSeries:
                 8,
                 " (alt)",
             ),
-            _dex_chapter(name, "e5fab167-6ebc-43aa-8e5d-6f77ef875948", None, "3", "1", 8),
-            _dex_chapter(name, "b122969f-d2f7-4f01-b6ea-e205ba1ef89f", "First Floor", "2", "1", 8),
+            dex_chapter(name, "e5fab167-6ebc-43aa-8e5d-6f77ef875948", None, "3", "1", 8),
+            dex_chapter(name, "b122969f-d2f7-4f01-b6ea-e205ba1ef89f", "First Floor", "2", "1", 8),
             # Externally hosted: `pages: 0`, and `read` answers `[]`.
-            _dex_chapter(
+            dex_chapter(
                 name, "0067b350-9248-41c4-8aaa-97fa059ee38a", "The Tower Opens", "1", "1", 0
             ),
         ),
@@ -129,7 +134,7 @@ def _dawn_caretaker() -> DexSeries:
         content_rating="suggestive",
         last_volume=None,
         last_chapter=None,
-        cover=_dex_cover(DAWN_CARETAKER, "Saebyeok Gwanriin"),
+        cover=dex_cover(DAWN_CARETAKER, "Saebyeok Gwanriin"),
         chapters=(),
     )
 
@@ -150,10 +155,10 @@ def _requiem_at_dawn() -> DexSeries:
         content_rating="safe",
         last_volume="1",
         last_chapter="2",
-        cover=_dex_cover(REQUIEM_AT_DAWN, name),
+        cover=dex_cover(REQUIEM_AT_DAWN, name),
         chapters=(
-            _dex_chapter(name, "170a79c5-50e4-4938-b8ed-c7bc9698eb28", "Last Light", "2", "1", 5),
-            _dex_chapter(name, "7a1c3f0e-6a43-4d0e-9a59-3f1f2c7d9b10", "The Guide", "1", "1", 5),
+            dex_chapter(name, "170a79c5-50e4-4938-b8ed-c7bc9698eb28", "Last Light", "2", "1", 5),
+            dex_chapter(name, "7a1c3f0e-6a43-4d0e-9a59-3f1f2c7d9b10", "The Guide", "1", "1", 5),
         ),
     )
 
@@ -174,8 +179,8 @@ def _anthology(number: int) -> DexSeries:
         content_rating="safe",
         last_volume="",
         last_chapter="1",
-        cover=_dex_cover(series_id, name),
-        chapters=(_dex_chapter(name, chapter_id, "Pilot", "1", None, 3),),
+        cover=dex_cover(series_id, name),
+        chapters=(dex_chapter(name, chapter_id, "Pilot", "1", None, 3),),
     )
 
 

@@ -29,6 +29,8 @@ class Source(BaseModel):
 
 
 class MangaResult(BaseModel):
+    """A series as a search lists it; `MangaInfo` is the same series with its details."""
+
     id: str
     title: str
     image: str | None = None
@@ -55,17 +57,10 @@ class Chapter(BaseModel):
     released: str | None = None
 
 
-class MangaInfo(BaseModel):
+class MangaInfo(MangaResult):
     source: str
-    id: str
-    title: str
-    image: str | None = None
-    cover: str | None = None
-    description: str | None = None
-    status: str | None = None
     genres: list[str] = Field(default_factory=list)
     authors: list[str] = Field(default_factory=list)
-    alt_titles: list[str] = Field(default_factory=list)
     headers: dict[str, str] = Field(default_factory=dict)
     chapters: list[Chapter] = Field(default_factory=list)
 

@@ -1,4 +1,5 @@
-"""archive.py: chapter CBZs as Komga/Kavita/Mihon read them, atomically; the job's download."""
+"""cbz.py and archive.py: chapter CBZs as Komga/Kavita/Mihon read them, atomically; the job's
+download built from them. One file: the download tests build on the chapter writer's helpers."""
 
 from __future__ import annotations
 
@@ -13,15 +14,8 @@ import pytest
 import xmlschema
 from PIL import Image, PdfParser
 
-from manhwa.archive import (
-    ArchiveBuilder,
-    ChapterWriter,
-    IncompleteChapter,
-    archive_ext,
-    assemble,
-    chapter_stem,
-    download_name,
-)
+from manhwa.archive import ArchiveBuilder, archive_ext, assemble, chapter_stem, download_name
+from manhwa.cbz import ChapterWriter, IncompleteChapter
 from manhwa.comicinfo import comicinfo_xml
 from manhwa.images import check_image
 from manhwa.models import ChapterMeta, PageImage

@@ -15,7 +15,7 @@ from typing import TypeVar
 import pytest
 from redis.asyncio import Redis
 
-from manhwa.archive import ChapterWriter
+from manhwa.cbz import ChapterWriter
 from manhwa.config import Settings
 from manhwa.consumet import ConsumetClient, cache_prefix
 from manhwa.errors import ImageFetchError, UpstreamStatus

@@ -822,8 +822,6 @@ export interface components {
         };
         /** MangaInfo */
         MangaInfo: {
-            /** Source */
-            source: string;
             /** Id */
             id: string;
             /** Title */
@@ -836,12 +834,14 @@ export interface components {
             description?: string | null;
             /** Status */
             status?: string | null;
+            /** Alt Titles */
+            alt_titles?: string[];
+            /** Source */
+            source: string;
             /** Genres */
             genres?: string[];
             /** Authors */
             authors?: string[];
-            /** Alt Titles */
-            alt_titles?: string[];
             /** Headers */
             headers?: {
                 [key: string]: string;
@@ -849,7 +849,10 @@ export interface components {
             /** Chapters */
             chapters?: components["schemas"]["Chapter"][];
         };
-        /** MangaResult */
+        /**
+         * MangaResult
+         * @description A series as a search lists it; `MangaInfo` is the same series with its details.
+         */
         MangaResult: {
             /** Id */
             id: string;

@@ -1,4 +1,4 @@
-import { useId, useState, type MouseEvent } from 'react';
+import { useId, useState, type MouseEvent, type ReactNode } from 'react';
 
 import { errorText } from '../api/client';
 import { useCancelJob, useRetryJob } from '../api/downloads';
@@ -42,6 +42,48 @@ export function retryNote(answer: DownloadAccepted, cancelled: boolean): string 
   if (answer.status === 'SUCCESS') return 'These chapters were already retried: the file is in the list.';
   if (answer.status === 'PENDING' || answer.status === 'PROGRESS') return 'A retry is already queued.';
   return 'Retry queued.';
+}
+
+/** What a job's buttons need of their mutation (Retry and Cancel take the job's id). */
+interface JobMutation {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  mutate: (taskId: string) => void;
+}
+
+/** A job's action button, busy while the server answers. */
+function JobAction({
+  action,
+  taskId,
+  className,
+  children,
+}: {
+  action: JobMutation;
+  taskId: string;
+  className: string;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className={className}
+      disabled={action.isPending}
+      aria-busy={action.isPending}
+      onClick={() => action.mutate(taskId)}
+    >
+      {children}
+    </button>
+  );
+}
+
+/** Why a job action failed, announced. */
+function ActionFailed({ action, name }: { action: JobMutation; name: string }) {
+  return action.isError ? (
+    <p className="job-error" role="alert">
+      {name} failed: {errorText(action.error)}
+    </p>
+  ) : null;
 }
 
 /** One job; its live state comes from the list's single event stream (see useJobEvents). */
@@ -143,44 +185,24 @@ export function JobCard({ job, now }: { job: Job; now: number }) {
           </span>
         ) : null}
         {canRetry ? (
-          <button
-            type="button"
-            className="btn"
-            disabled={retry.isPending}
-            aria-busy={retry.isPending}
-            onClick={() => retry.mutate(job.task_id)}
-          >
+          <JobAction action={retry} taskId={job.task_id} className="btn">
             Retry
-          </button>
+          </JobAction>
         ) : null}
         {active ? (
-          <button
-            type="button"
-            className="btn btn-danger"
-            disabled={cancel.isPending}
-            aria-busy={cancel.isPending}
-            onClick={() => cancel.mutate(job.task_id)}
-          >
+          <JobAction action={cancel} taskId={job.task_id} className="btn btn-danger">
             Cancel
-          </button>
+          </JobAction>
         ) : null}
       </div>
 
-      {retry.isError ? (
-        <p className="job-error" role="alert">
-          Retry failed: {errorText(retry.error)}
-        </p>
-      ) : null}
+      <ActionFailed action={retry} name="Retry" />
       {retry.isSuccess ? (
         <p className="job-note" role="status">
           {retryNote(retry.data, job.state === 'CANCELLED')}
         </p>
       ) : null}
-      {cancel.isError ? (
-        <p className="job-error" role="alert">
-          Cancel failed: {errorText(cancel.error)}
-        </p>
-      ) : null}
+      <ActionFailed action={cancel} name="Cancel" />
     </article>
   );
 }

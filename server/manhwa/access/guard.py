@@ -9,7 +9,6 @@ client and `/docs` (no data), `/api/health` (says less without a principal, see 
 
 from __future__ import annotations
 
-import json
 import logging
 
 from fastapi import Request
@@ -17,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..api.errors import send_detail
 from ..config import Settings
 from .api_tokens import TokenStore
 from .csrf import write_refusal
@@ -28,6 +28,7 @@ from .sessions import SessionStore
 from .throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
+NO_STORE = ((b"cache-control", b"no-store"),)  # a refusal is about this request only
 PUBLIC_API = ("/api/health", "/api/auth/")
 
 
@@ -108,7 +109,7 @@ class AccessGuard:
             scope["method"], headers, headers.get("host", ""), self.access.allowed_origins
         )
         if refusal:
-            await _answer(send, 403, refusal)
+            await send_detail(send, 403, refusal, NO_STORE)
             return
         path: str = scope["path"]
         peer = (scope.get("client") or ("", 0))[0] or ""
@@ -117,32 +118,15 @@ class AccessGuard:
             try:
                 principal = await self.access.identify(path, headers, peer)
             except RedisError:
-                await _answer(send, 503, "the session store (Redis) is unavailable; try again")
+                await send_detail(
+                    send, 503, "the session store (Redis) is unavailable; try again", NO_STORE
+                )
                 return
             scope.setdefault("state", {})["principal"] = principal
             if principal is None and _protected(path):
-                extra = []
+                extra = list(NO_STORE)
                 if path == OPDS_PREFIX or path.startswith(OPDS_PREFIX + "/"):
                     extra.append((b"www-authenticate", b'Basic realm="Manhwa Downloader"'))
-                await _answer(send, 401, "login required", extra)
+                await send_detail(send, 401, "login required", extra)
                 return
         await self.app(scope, receive, send)
-
-
-async def _answer(
-    send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-                *(extra or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

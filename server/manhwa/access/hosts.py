@@ -9,12 +9,12 @@ a LAN user may open the app by address without configuring anything.
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..api.errors import send_detail
 from ..config import Settings
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -79,16 +79,6 @@ class TrustedHosts:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        detail = "unknown host name: add it to ALLOWED_HOSTS (or set PUBLIC_URL)"
-        body = json.dumps({"detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+        await send_detail(
+            send, 400, "unknown host name: add it to ALLOWED_HOSTS (or set PUBLIC_URL)"
         )
-        await send({"type": "http.response.body", "body": body})

@@ -1,15 +1,22 @@
-"""The one place where errors become HTTP answers: `{"detail": ...}` with the class's status."""
+"""The one place where errors become HTTP answers: `{"detail": ...}` with the class's status.
+
+The exception handlers answer for routes; `send_detail` answers for the pure ASGI middlewares
+(access guard, trusted hosts, body cap) that refuse a request before any route runs.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from ..errors import AppError, TooManyRequests
 
@@ -19,6 +26,25 @@ log = logging.getLogger(__name__)
 def _location(loc: tuple[object, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "request"
+
+
+async def send_detail(
+    send: Send, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer `{"detail": ...}` straight on the ASGI channel (extra `headers` appended)."""
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def install(app: FastAPI) -> None:

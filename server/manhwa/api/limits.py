@@ -8,13 +8,14 @@ error here must be JSON `{"detail"}` (tests/integration/test_bad_input.py).
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import PayloadTooLarge
+from .errors import send_detail
 
 MAX_BODY_BYTES = 1024 * 1024  # 500 ids of 200 characters fit ten times over
+# The unread body is still on the wire: the connection cannot carry another request.
+CLOSE = ((b"connection", b"close"),)
 
 
 class BodyLimit:
@@ -31,7 +32,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
-            await _too_large(send, self.limit)
+            await send_detail(send, 413, _detail(self.limit), CLOSE)
             return
         received = 0
 
@@ -49,19 +50,3 @@ class BodyLimit:
 
 def _detail(limit: int) -> str:
     return f"request body larger than {limit // 1024} KiB"
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": _detail(limit)}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

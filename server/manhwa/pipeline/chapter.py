@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..archive import ChapterWriter
+from ..cbz import ChapterWriter
 from ..comicinfo import COMICINFO
 from ..consumet import ConsumetClient
 from ..errors import ImageFetchError, UpstreamError

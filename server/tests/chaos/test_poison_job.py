@@ -13,10 +13,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import redis
 
+from ..integration.helpers import FINAL, request, status
 from ..stack import DemoSource, Stack
 from .report import record
 
@@ -27,7 +27,6 @@ HEALTHY = 12
 SERIES = f"bench_{HEALTHY + 1}x4_24"
 POISON = f"{SERIES}/c{HEALTHY + 1:03d}"
 DEADLINE = 240.0
-FINAL = {"SUCCESS", "FAILURE", "CANCELLED", "EXPIRED"}
 
 
 @pytest.fixture
@@ -36,18 +35,9 @@ def two_workers(make_stack: Any) -> Iterator[Stack]:
 
 
 def _submit(stack: Stack, chapter: str, title: str) -> str:
-    body = {"source": "mangahere", "series_id": SERIES, "title": title, "ids": [chapter]}
-    answer = httpx.post(f"{stack.url}/api/download", json=body, timeout=30)
-    assert answer.status_code == 202, answer.text
-    task_id: str = answer.json()["task_id"]
+    job = request(stack, [chapter], source="mangahere", series_id=SERIES, title=title)
+    task_id: str = job["task_id"]
     return task_id
-
-
-def _state(stack: Stack, task_id: str) -> dict[str, Any]:
-    answer = httpx.get(f"{stack.url}/api/download/status/{task_id}", timeout=10)
-    answer.raise_for_status()
-    data: dict[str, Any] = answer.json()
-    return data
 
 
 def test_poison_job_ends_within_max_attempts_while_the_others_finish(
@@ -67,7 +57,7 @@ def test_poison_job_ends_within_max_attempts_while_the_others_finish(
     leases: set[str] = set()
     try:
         while time.monotonic() - started < DEADLINE:
-            if _state(stack, poison)["state"] in FINAL:
+            if status(stack, poison)["state"] in FINAL:
                 break
             owner = store.get(f"manhwa:lease:{poison}")
             if owner and owner not in leases:
@@ -79,9 +69,9 @@ def test_poison_job_ends_within_max_attempts_while_the_others_finish(
                 stack.workers[slot] = stack.start_worker(beat=slot == 0)
                 stack.workers.pop()  # start_worker appended it; it lives in its slot
             time.sleep(0.05)
-        poisoned = _state(stack, poison)
+        poisoned = status(stack, poison)
         while time.monotonic() - started < DEADLINE:
-            states = [_state(stack, t)["state"] for t in healthy]
+            states = [status(stack, t)["state"] for t in healthy]
             if all(s in FINAL for s in states):
                 break
             time.sleep(0.5)
@@ -89,7 +79,7 @@ def test_poison_job_ends_within_max_attempts_while_the_others_finish(
         attempts = store.hget(f"manhwa:job:{poison}", "attempts")
     finally:
         store.close()
-    done = [_state(stack, t) for t in healthy]
+    done = [status(stack, t) for t in healthy]
     record(
         f"poison job: state={poisoned['state']} leases={len(leases)} attempts={attempts} "
         f"max={MAX_ATTEMPTS} healthy_success="

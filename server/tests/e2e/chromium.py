@@ -1,4 +1,5 @@
-"""Chromium for the browser suite: launch flags, a fixture, console errors made failures."""
+"""Chromium for the browser suite: launch flags, the `browser` and `page` fixtures, console
+errors made failures. A test module imports the fixtures it uses (and lists them in `__all__`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,22 @@ def chromium() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page that takes downloads; any console error fails the test."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900})
+    with watched_page(context) as (opened, errors):
+        yield opened
+    context.close()
+    assert errors == [], f"console errors: {errors}"
 
 
 @contextmanager

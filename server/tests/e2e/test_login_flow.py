@@ -13,14 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from ..stack import SERVER, DemoSource, RedisServer, Stack
-from .test_reader_flow import browser, shot
+from .chromium import browser, page, shot
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e owner password"
-__all__ = ["browser"]  # the module-scoped Chromium fixture, shared
+__all__ = ["browser", "page"]  # the fixtures, from chromium.py
 
 
 @pytest.fixture(scope="module")
@@ -43,23 +43,6 @@ def log_in(page: Page, url: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    opened.on("console", on_console)
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield opened
-    context.close()
-    assert errors == [], f"console errors: {errors}"
 
 
 def test_login_then_search_read_download_and_logout(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -47,16 +48,23 @@ def test_search_and_series_page_show_the_same_title(stack: Stack, source: DemoSo
     assert "Saebyeok Gwanriin" in caretaker["alt_titles"]
 
 
+def _read_answers_dead_urls(stack: Stack, source: DemoSource) -> tuple[dict[str, Any], str]:
+    """Make the source's `read` of a chapter answer page URLs that 404; the chapter and the
+    source path of its `read`."""
+    chapter = chapters_with_pages(stack)[1]
+    read_path = f"/manga/mangadex/read/{chapter['id']}"
+    gone = [f"http://127.0.0.1:{{port}}/img/expired/{n}.jpg" for n in range(chapter["pages"])]
+    source.faults(rules=[{"match": read_path, "action": "pages", "urls": gone}])
+    return chapter, read_path
+
+
 def test_chapter_failing_from_a_cached_read_is_read_again_once(
     make_stack: Callable[..., Stack], source: DemoSource
 ) -> None:
     stack = make_stack(CACHE_SECONDS="300")
-    chapter = chapters_with_pages(stack)[1]
-    read_path = f"/manga/mangadex/read/{chapter['id']}"
     # The reader primes the shared cache with an answer whose URLs no longer work, as a
     # MangaDex@Home URL past its 15 minutes, or a source that has moved since.
-    gone = [f"http://127.0.0.1:{{port}}/img/expired/{n}.jpg" for n in range(chapter["pages"])]
-    source.faults(rules=[{"match": read_path, "action": "pages", "urls": gone}])
+    chapter, read_path = _read_answers_dead_urls(stack, source)
     primed = httpx.get(
         f"{stack.url}/api/manga/mangadex/read", params={"chapterId": chapter["id"]}, timeout=30
     )
@@ -73,10 +81,7 @@ def test_chapter_failing_from_a_fresh_read_is_not_read_again(
     make_stack: Callable[..., Stack], source: DemoSource
 ) -> None:
     stack = make_stack(CACHE_SECONDS="300")
-    chapter = chapters_with_pages(stack)[1]
-    read_path = f"/manga/mangadex/read/{chapter['id']}"
-    gone = [f"http://127.0.0.1:{{port}}/img/expired/{n}.jpg" for n in range(chapter["pages"])]
-    source.faults(rules=[{"match": read_path, "action": "pages", "urls": gone}])
+    chapter, read_path = _read_answers_dead_urls(stack, source)
     job = request(stack, [chapter["id"]], title="fresh but broken")
     final = wait_final(stack, job["task_id"])
     assert final["state"] == "FAILURE", final
