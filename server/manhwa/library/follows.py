@@ -21,6 +21,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..jobs import JobStatus, JobStore
 from ..providers import resolve_provider
 from ..validation import check_id
+from .checks import LOCK_SECONDS
 from .store import ChapterFailure, Follow, FollowMode, IndexEntry, LibraryStore, follow_id
 
 
@@ -77,7 +78,9 @@ class Follows:
             from_number=from_number if mode == "from" else None,
             baseline=[c.id for c in info.chapters] if mode == "new" else [],
             created_at=time.time(),
-            next_check=time.time(),
+            # The first check is queued below; until it sets the real next time, beat must not
+            # queue a second one (it would read the series again), as `checks.check_due` does.
+            next_check=time.time() + LOCK_SECONDS,
         )
         await self.lib.save_follow(follow)
         await asyncio.to_thread(enqueue_check, self.celery, fid, True)
