@@ -154,6 +154,7 @@ async def _check(
             title=info.title,
             series_id=follow.series_id,
             destination="library",
+            pages=follow.page_options(),
         )
         job_id, created = await jobs.create_or_get(spec)
         if created:

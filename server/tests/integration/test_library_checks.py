@@ -39,16 +39,22 @@ def own_redis() -> Iterator[RedisServer]:
     server.stop()
 
 
-def test_two_checks_at_once_make_one_job(
-    own_redis: RedisServer, demo: DemoSource, tmp_path: Path
-) -> None:
-    settings = Settings(
-        redis_url=f"{own_redis.url}/0",
+def _settings(redis: RedisServer, demo: DemoSource, tmp_path: Path, **extra: Any) -> Settings:
+    """Settings for checks run in this process against the demo source."""
+    return Settings(
+        redis_url=f"{redis.url}/0",
         mangapi_url=demo.url,
         library_dir=tmp_path / "library",
         allow_private_hosts="127.0.0.1/32",  # parsed by the validator
         cache_seconds=0,
+        **extra,
     )
+
+
+def test_two_checks_at_once_make_one_job(
+    own_redis: RedisServer, demo: DemoSource, tmp_path: Path
+) -> None:
+    settings = _settings(own_redis, demo, tmp_path)
     celery = make_celery(settings)  # sends to the real broker; no worker consumes it here
 
     async def run() -> tuple[list[str], int]:
@@ -79,14 +85,7 @@ def test_checks_of_one_source_keep_to_its_host_budget(
     own_redis: RedisServer, demo: DemoSource, tmp_path: Path
 ) -> None:
     """Six checks of one source at once, its Consumet budget 1: the source never sees two."""
-    settings = Settings(
-        redis_url=f"{own_redis.url}/0",
-        mangapi_url=demo.url,
-        library_dir=tmp_path / "library",
-        allow_private_hosts="127.0.0.1/32",
-        cache_seconds=0,
-        host_limits="consumet:mangahere=1",
-    )
+    settings = _settings(own_redis, demo, tmp_path, host_limits="consumet:mangahere=1")
     celery = make_celery(settings)
     ids = [f"bench_2x2_5-{n}" for n in range(1, 7)]
 
