@@ -1,11 +1,13 @@
 """Page options of a followed series (issue 15 point 1, "per followed series"): a follow takes
 `split_tall` and `encode` as `POST /api/download` does, its checks' library jobs carry them into
 the library CBZ (ComicInfo `PageCount` following), and a follow stored before they existed reads
-as the default. Real Redis, a real worker with beat, the demo source.
+as the default. And a library job never expires: the sweep, a DELETE and a file request leave
+it SUCCESS, its chapters in the library. Real Redis, a real worker with beat, the demo source.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import zipfile
 from collections.abc import Callable
@@ -16,10 +18,13 @@ from xml.etree import ElementTree as ET
 import httpx
 from redis import Redis
 
+from manhwa.cleanup import sweep
+from manhwa.config import Settings
 from manhwa.library.store import PREFIX, follow_id
 
 from ..stack import Stack
-from .test_library import wait_for
+from .helpers import SCRIPT
+from .test_library import library_jobs, wait_for
 
 
 def _chapters(stack: Stack, fid: str) -> list[dict[str, Any]]:
@@ -69,6 +74,20 @@ def test_follow_with_encode_gives_webp_pages_and_old_follows_read_as_default(
         for name, data in pages:
             assert name.endswith(".webp")
             assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+
+    # The job that brought them: the sweep, a DELETE and a file request leave it as it is.
+    job = next(j for j in library_jobs(stack) if j["series_id"] == series)
+    assert job["state"] == "SUCCESS" and job["download_url"] is None
+    settings = Settings(
+        redis_url=stack.redis_url, download_dir=stack.download_dir, library_dir=library
+    )
+    asyncio.run(sweep(settings, requeue=lambda job_id: job_id))
+    httpx.delete(f"{stack.url}/api/download/{job['task_id']}", headers=SCRIPT, timeout=10)
+    answer = httpx.get(f"{stack.url}/api/download/file/{job['task_id']}", timeout=10)
+    assert answer.status_code == 409 and "library" in answer.json()["detail"]
+    after = httpx.get(f"{stack.url}/api/download/status/{job['task_id']}", timeout=10).json()
+    assert after["state"] == "SUCCESS" and "library" in after["status"]
+    assert all((library / e["file"]).is_file() for e in _chapters(stack, fid))
 
     # Changed options apply from then on; bad ones are a 422 with a reason, like a download's.
     changed = httpx.post(
