@@ -85,44 +85,37 @@ describe('LibraryPage', () => {
   });
 });
 
+/** Open the Follow form of an unfollowed series, fill it with `fill`, submit: the body sent. */
+async function followWith(fill: () => Promise<void>): Promise<unknown> {
+  const { calls } = mockFetch({
+    'GET /api/library/follow': () => json({ follow: null }),
+    'POST /api/library/follows': () => json(follow, 201),
+  });
+  renderRoute(<FollowButton source="mangadex" seriesId="s1" />);
+  await userEvent.click(await screen.findByRole('button', { name: 'Follow' }));
+  await fill();
+  await userEvent.click(screen.getByRole('button', { name: 'Follow' }));
+  await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
+  return calls.find((c) => c.method === 'POST')?.body;
+}
+
 describe('FollowButton', () => {
   it('follows "all chapters from N"', async () => {
-    const { calls } = mockFetch({
-      'GET /api/library/follow': () => json({ follow: null }),
-      'POST /api/library/follows': () => json(follow, 201),
+    const body = await followWith(async () => {
+      await userEvent.click(screen.getByLabelText(/All chapters from/));
+      const from = screen.getByRole('spinbutton', { name: 'First chapter number' });
+      await userEvent.clear(from);
+      await userEvent.type(from, '12');
     });
-    renderRoute(<FollowButton source="mangadex" seriesId="s1" />);
-    await userEvent.click(await screen.findByRole('button', { name: 'Follow' }));
-    await userEvent.click(screen.getByLabelText(/All chapters from/));
-    const from = screen.getByRole('spinbutton', { name: 'First chapter number' });
-    await userEvent.clear(from);
-    await userEvent.type(from, '12');
-    await userEvent.click(screen.getByRole('button', { name: 'Follow' }));
-    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
-    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
-      source: 'mangadex',
-      series_id: 's1',
-      mode: 'from',
-      from_number: 12,
-    });
+    expect(body).toEqual({ source: 'mangadex', series_id: 's1', mode: 'from', from_number: 12 });
   });
 
   it('follows with page options, as a download takes them', async () => {
-    const { calls } = mockFetch({
-      'GET /api/library/follow': () => json({ follow: null }),
-      'POST /api/library/follows': () => json(follow, 201),
+    const body = await followWith(async () => {
+      fireEvent.change(screen.getByRole('combobox', { name: /encode/i }), { target: { value: 'webp:80' } });
+      await Promise.resolve();
     });
-    renderRoute(<FollowButton source="mangadex" seriesId="s1" />);
-    await userEvent.click(await screen.findByRole('button', { name: 'Follow' }));
-    fireEvent.change(screen.getByRole('combobox', { name: /encode/i }), { target: { value: 'webp:80' } });
-    await userEvent.click(screen.getByRole('button', { name: 'Follow' }));
-    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
-    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
-      source: 'mangadex',
-      series_id: 's1',
-      mode: 'new',
-      encode: 'webp:80',
-    });
+    expect(body).toEqual({ source: 'mangadex', series_id: 's1', mode: 'new', encode: 'webp:80' });
   });
 
   it('links to the library once followed', async () => {
