@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only throughput,baseline,memory,load,scaling,hostlimits] […]`."""
+"""`python -m bench [--quick] [--only SCENARIO,…] […]`; scenarios in SCENARIOS below."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import hostlimits, scenarios
+from . import hostlimits, library, scenarios
 from .report import table
 from .stack import Stack
 from .workload import Series
 
-SCENARIOS = ("throughput", "baseline", "memory", "load", "scaling", "hostlimits")
+SCENARIOS = ("throughput", "baseline", "memory", "load", "scaling", "hostlimits", "library")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -67,6 +67,9 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, scenarios.Options
         "--scaling-jobs", type=int, default=2, help="jobs the scaling run splits the workload into"
     )
     parser.add_argument(
+        "--library-series", type=int, help="followed series the library run checks (500)"
+    )
+    parser.add_argument(
         "--set",
         type=_setting,
         action="append",
@@ -96,6 +99,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, scenarios.Options
         api_workers=args.api_workers,
         scaling_jobs=args.scaling_jobs,
         also_per_host=args.also_per_host,
+        library_series=args.library_series or (100 if args.quick else 500),
         settings=settings,
     )
     return args, opts
@@ -135,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 elif name == "hostlimits":
                     results[name] = hostlimits.hostlimits(stack, opts)
+                elif name == "library":
+                    results[name] = library.library(stack, opts.library_series)
                 else:
                     results[name] = getattr(scenarios, _FUNCS[name])(stack, opts)
                 print(f"  {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
@@ -145,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     if "hostlimits" in results:
         print(hostlimits.table(results["hostlimits"]))
+    if "library" in results:
+        print(library.table(results["library"]))
     for scenario in results.values():
         if isinstance(scenario, dict):
             for key in [k for k in scenario if k.startswith("_")]:

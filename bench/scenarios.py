@@ -1,4 +1,5 @@
-"""The five measurements. Each takes the running Stack and Options and returns a JSON-able dict.
+"""The five measurements (`hostlimits.py` and `library.py` hold two more). Each takes the
+running Stack and Options and returns a JSON-able dict.
 
 Figures are printed and written to `bench/results/latest.json`, never asserted: a benchmark on a
 shared two-core machine is evidence to read, not a test to pass.
@@ -41,6 +42,7 @@ class Options:
     api_workers: int = 1
     scaling_jobs: int = 2
     also_per_host: int = 16  # a second throughput run with this MAX_PER_HOST (0: none)
+    library_series: int = 500  # followed series the library scenario checks
     settings: dict[str, str] = field(default_factory=dict)
 
 

@@ -108,7 +108,10 @@ class Stack:
         with Redis.from_url(f"redis://{LOOPBACK}:{self.redis_port}/{self._db}") as client:
             client.flushdb()
 
-    def start_worker(self, concurrency: int, queues: str = "downloads,cleanup") -> None:
+    def start_worker(
+        self, concurrency: int, queues: str = "downloads,cleanup", *, beat: bool = False
+    ) -> None:
+        """`beat`: the worker also runs Celery beat (the sweep and the library's due checks)."""
         self.worker = spawn(
             [
                 sys.executable,
@@ -121,6 +124,7 @@ class Stack:
                 queues,
                 "--hostname",
                 f"bench{self.api_port}@%h",
+                *(["--beat"] if beat else []),
             ],
             self.env(),
             self.root / "worker.log",
@@ -170,6 +174,10 @@ class Stack:
     def log_tail(self, name: str) -> str:
         path = self.root / name
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def stop_worker(self) -> None:
+        stop(self.worker, signal.SIGQUIT, timeout=15)  # warm shutdown would wait for a running job
+        self.worker = None
 
     def stop_app(self) -> None:
         stop(self.api, timeout=15)

@@ -1,5 +1,8 @@
 """Benchmark series: `bench_{C}x{P}_{KB}` ids and their pool of pre-encoded noisy JPEGs.
 
+`bench_{C}x{P}_{KB}-{N}` is copy N of the same shape (its own id and title, the same images):
+the library benchmark follows hundreds of distinct series without the server drawing any more.
+
 A benchmark must measure the downloader, not this server: each size gets a pool of a few JPEGs
 (1200 px wide, within a few percent of the requested size) built once, and every page serves one
 of them from memory. Noise makes the files incompressible, like real scans; pages therefore repeat
@@ -22,7 +25,7 @@ MAX_CHAPTERS = 2000
 MAX_PAGES = 1000
 MAX_KB = 8192
 
-_ID = re.compile(r"bench_([0-9]{1,4})x([0-9]{1,4})_([0-9]{1,5})")
+_ID = re.compile(r"bench_([0-9]{1,4})x([0-9]{1,4})_([0-9]{1,5})(?:-([0-9]{1,5}))?")
 _QUALITY = 85
 _NOMINAL_HEIGHT = 1700
 _PROBE_HEIGHT = 128
@@ -38,6 +41,7 @@ class BenchSpec:
     chapters: int
     pages: int
     kb: int
+    copy: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,18 @@ class NoiseArt:
 
 
 def parse_series_id(series_id: str) -> BenchSpec | None:
-    """`bench_20x40_300` → 20 chapters × 40 pages of ~300 KB; None for anything else."""
+    """`bench_20x40_300` → 20 chapters × 40 pages of ~300 KB (`-N`: copy N of it); None for
+    anything else."""
     match = _ID.fullmatch(series_id)
     if match is None:
         return None
-    chapters, pages, kb = (int(group) for group in match.groups())
+    chapters, pages, kb = (int(group) for group in match.groups()[:3])
+    copy = int(match[4]) if match[4] is not None else None
     if not (1 <= chapters <= MAX_CHAPTERS and 1 <= pages <= MAX_PAGES and 1 <= kb <= MAX_KB):
         return None
-    return BenchSpec(series_id, chapters, pages, kb)
+    if copy is not None and match[4] != str(copy):  # one spelling per copy: `-7`, not `-007`
+        return None
+    return BenchSpec(series_id, chapters, pages, kb, copy)
 
 
 def pick_variant(kb: int, chapter: int, page: int) -> NoiseArt:

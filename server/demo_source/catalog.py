@@ -198,7 +198,8 @@ class Catalog:
 def _bench_series(spec: BenchSpec) -> HereSeries:
     return HereSeries(
         id=spec.series_id,
-        title=f"Benchmark {spec.chapters}x{spec.pages} {spec.kb} KB",
+        title=f"Benchmark {spec.chapters}x{spec.pages} {spec.kb} KB"
+        + (f" copy {spec.copy}" if spec.copy is not None else ""),
         description=(
             f"{spec.chapters} chapters of {spec.pages} noisy {spec.kb} KB JPEG pages, for "
             "measuring download throughput."

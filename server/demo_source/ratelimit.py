@@ -75,6 +75,26 @@ class HostCounters:
             "log": [[round(t, 3), status, round(wait, 3)] for t, status, wait in self.log],
         }
 
+    def opened(self, now: float) -> None:
+        """A request arrived: it is open until `closed`."""
+        if self.first_at is None:
+            self.first_at = now
+        self.open += 1
+        self.max_open = max(self.max_open, self.open)
+
+    def closed(self, served: bool) -> None:
+        """A request's answer is sent; `served` counts it (a 429 is not served)."""
+        self.open -= 1
+        if served:
+            self.served += 1
+            done = time.monotonic()
+            self.first_served_at = self.first_served_at or done
+            self.last_served_at = done
+
+    def summary(self) -> dict[str, object]:
+        """The snapshot without its timeline."""
+        return {k: v for k, v in self.snapshot().items() if k != "log"}
+
     def reset(self) -> None:
         """Forget everything but the requests open right now (they are still open)."""
         fresh = HostCounters(open=self.open, max_open=self.open)
@@ -97,28 +117,24 @@ class HostLimiter:
             return
         c = self.counters
         now = time.monotonic()
-        if c.first_at is None:
-            c.first_at = now
-        c.open += 1
-        c.max_open = max(c.max_open, c.open)
+        c.opened(now)
+        first_at = c.first_at if c.first_at is not None else now
         if len(c.log) >= LOG_SIZE:
             del c.log[: LOG_SIZE // 2]
+        served = False
         try:
             wait = self._take(scope, now)
-            c.log.append((now - c.first_at, 200 if wait is None else 429, wait or 0.0))
+            c.log.append((now - first_at, 200 if wait is None else 429, wait or 0.0))
             if wait is not None:
                 c.limited += 1
-                if now - c.first_at > 1.0:
+                if now - first_at > 1.0:
                     c.limited_late += 1
                 await _too_many(send, wait, self._config)
                 return
             await self.app(scope, receive, send)
-            c.served += 1
-            done = time.monotonic()
-            c.first_served_at = c.first_served_at or done
-            c.last_served_at = done
+            served = True
         finally:
-            c.open -= 1
+            c.closed(served)
 
     def _take(self, scope: Scope, now: float) -> float | None:
         """None when the request may pass, else the seconds to announce in the 429."""

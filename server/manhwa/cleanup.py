@@ -2,9 +2,11 @@
 
 Every deletion of a finished archive is decided here: `expire` (after a served download's grace
 period, at `FILE_TTL_SECONDS`, or at once on the user's DELETE), never while a transfer is in
-flight, and `purge` (the operator's `manhwa purge`). The sweep also drops orphan temp files and
-re-enqueues jobs whose worker died (the lease watchdog) or whose queued message was lost with a
-worker or a Redis crash. The files themselves are `storage`'s; the records `JobStore`'s.
+flight, and `purge` (the operator's `manhwa purge`). A library job has no archive: its chapters
+were copied into `LIBRARY_DIR`, which nothing here touches, so it never expires. The sweep also
+drops orphan temp files and re-enqueues jobs whose worker died (the lease watchdog) or whose
+queued message was lost with a worker or a Redis crash. The files themselves are `storage`'s;
+the records `JobStore`'s.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ async def expire(
     """Delete a finished job's archive and mark it EXPIRED: once it is due (`due_only`) or at
     once, and never while a transfer of it is in flight."""
     raw = await store.get_raw(job_id)
-    if raw is None or raw["state"] != SUCCESS:
+    if raw is None or raw["state"] != SUCCESS or raw.get("destination") == "library":
         return "nothing to delete"
     expires_at = float(raw.get("expires_at") or 0)
     if due_only and expires_at > time.time():
@@ -103,7 +105,11 @@ async def sweep(
                 await store.delete(job_id)
                 continue
             state = raw["state"]
-            if state == SUCCESS and float(raw.get("expires_at") or 0) <= now:
+            if (
+                state == SUCCESS
+                and raw.get("destination") != "library"
+                and float(raw.get("expires_at") or 0) <= now
+            ):
                 if await expire(store, folder, job_id) == "deleted":
                     report.expired += 1
             elif state in ACTIVE:

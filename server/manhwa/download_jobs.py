@@ -100,6 +100,8 @@ class DownloadJobs:
     async def file(self, job_id: str) -> tuple[JobStatus, Path]:
         """The finished job and its archive's path, or why there is none (409/410)."""
         job = await self.get(job_id)
+        if job.destination == "library":  # no archive: never "missing", never expired
+            raise Conflict("this job's chapters went to the library (GET /api/library)")
         if job.state == EXPIRED:
             raise Gone("the file has expired and was deleted; request the chapters again")
         if job.state == CANCELLED:

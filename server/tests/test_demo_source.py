@@ -568,5 +568,22 @@ def test_stats_count_requests_per_path(client: httpx.Client) -> None:
     client.get("/manga/mangahere/info", params={"id": "tower_of_dawn"})
     client.get("/nowhere")
     stats = _json(client.get("/_control/stats"))
+    hosts = stats.pop("hosts")
     assert stats == {"hits": {"/manga/mangahere/info": 2, "/nowhere": 1}, "total": 3}
-    assert _json(client.delete("/_control/stats")) == {"hits": {}, "total": 0}
+    assert list(hosts) == ["consumet:mangahere"]  # per budget name; `/nowhere` names none
+    assert hosts["consumet:mangahere"]["served"] == 2
+    assert hosts["consumet:mangahere"]["max_concurrent"] == 1
+    assert hosts["consumet:mangahere"]["open"] == 0
+    assert _json(client.delete("/_control/stats")) == {"hits": {}, "total": 0, "hosts": {}}
+
+
+def test_bench_series_copies_are_distinct_series_with_the_same_pages(client: httpx.Client) -> None:
+    one = _json(client.get("/manga/mangahere/info", params={"id": "bench_2x3_5-1"}))
+    two = _json(client.get("/manga/mangahere/info", params={"id": "bench_2x3_5-2"}))
+    assert one["id"] == "bench_2x3_5-1" and one["title"] != two["title"]
+    assert [c["id"] for c in one["chapters"]] == ["bench_2x3_5-1/c002", "bench_2x3_5-1/c001"]
+    page = "/img/mangahere/bench_2x3_5-{}/c001/001.jpg"
+    first, second = (client.get(page.format(n), headers=MANGAHERE) for n in (1, 2))
+    assert first.status_code == 200 and first.content == second.content
+    # One spelling per copy, so a series has one id.
+    assert client.get("/manga/mangahere/info", params={"id": "bench_2x3_5-01"}).status_code >= 400

@@ -1,53 +1,26 @@
 /**
  * The library: followed series, checks and what the library folder holds (server `/api/library`).
  *
- * Types live here rather than in `types.ts` (which is being replaced by generated types); the
- * decoder checks the fields the Library page relies on and throws `DecodeError`-like errors
- * through `ApiError` otherwise.
+ * The shapes come from `schema.gen.ts` (`make client-types`); the decoder checks the fields the
+ * Library page relies on and throws an `ApiError` otherwise.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { ApiError, request, seg } from './client';
+import type { components } from './schema.gen';
+import type { Sent } from './types';
 
-export type FollowMode = 'new' | 'from';
+type Schemas = components['schemas'];
 
-export interface ChapterFailure {
-  chapter_id: string;
-  title: string;
-  number: string | null;
-  reason: string;
-  attempts: number;
-  next_try: number;
-}
-
-export interface LibraryEntry {
-  chapter_id: string;
-  number: string | null;
-  volume: string | null;
-  title: string;
-  file: string;
-  pages: number;
-  size: number;
-  added_at: number;
-}
-
-export interface FollowView {
-  id: string;
-  source: string;
-  series_id: string;
-  title: string;
-  mode: FollowMode;
-  from_number: number | null;
-  paused: boolean;
-  cover_url: string | null;
-  chapters_in_library: number;
-  new_chapters: number;
-  last_check: number | null;
-  next_check: number | null;
-  last_error: string | null;
-  failures: ChapterFailure[];
-  latest: LibraryEntry[];
-}
+export type FollowView = Sent<Schemas['FollowView']>;
+export type FollowMode = FollowView['mode'];
+export type ChapterFailure = FollowView['failures'][number];
+export type LibraryEntry = FollowView['latest'][number];
+/** What a follow and `POST …/pages` send: the page options as a download's (`split_tall`, `encode`). */
+export type PageOptionFields = Partial<Schemas['PageOptionsIn']>;
+/** `POST /api/library/follows`: fields with a server default may be left out. */
+export type FollowRequest = Pick<Schemas['FollowIn'], 'source' | 'series_id'> &
+  Partial<Omit<Schemas['FollowIn'], 'source' | 'series_id'>>;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -105,13 +78,6 @@ export function useFollowOf(source: string, seriesId: string) {
   });
 }
 
-export interface FollowRequest {
-  source: string;
-  series_id: string;
-  mode: FollowMode;
-  from_number?: number;
-}
-
 function useLibraryMutation<T>(fn: (arg: T) => Promise<unknown>) {
   const queryClient = useQueryClient();
   return useMutation({
@@ -133,6 +99,12 @@ export function useUnfollow() {
 export function usePause() {
   return useLibraryMutation(async ({ id, paused }: { id: string; paused: boolean }) =>
     decodeFollow(await request(`/library/follows/${seg(id)}/pause`, { method: 'POST', json: { paused } })),
+  );
+}
+
+export function useSetPages() {
+  return useLibraryMutation(async ({ id, pages }: { id: string; pages: PageOptionFields }) =>
+    decodeFollow(await request(`/library/follows/${seg(id)}/pages`, { method: 'POST', json: pages })),
   );
 }
 

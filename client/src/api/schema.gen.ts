@@ -399,6 +399,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/library/follows/{fid}/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Pages
+         * @description Page options for the chapters the follow's checks download from now on.
+         */
+        post: operations["set_pages_api_library_follows__fid__pages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/library/follows/{fid}/check": {
         parameters: {
             query?: never;
@@ -537,17 +557,20 @@ export interface components {
             /** Released */
             released?: string | null;
         };
-        /** ChapterFailure */
+        /**
+         * ChapterFailure
+         * @description A chapter that failed, why, and when a check tries it again.
+         */
         ChapterFailure: {
             /** Chapter Id */
             chapter_id: string;
+            /** Number */
+            number?: string | null;
             /**
              * Title
              * @default
              */
             title: string;
-            /** Number */
-            number?: string | null;
             /** Reason */
             reason: string;
             /**
@@ -589,8 +612,23 @@ export interface components {
             /** Reason */
             reason: string;
         };
-        /** FollowIn */
+        /**
+         * FollowIn
+         * @description A follow, with the page options its downloads get (as `POST /api/download`'s).
+         */
         FollowIn: {
+            /**
+             * Split Tall
+             * @description cut pages taller than ratio × width (default 3) into pieces of about target_height px (default 2000) at a gutter; true for the defaults
+             * @default false
+             */
+            split_tall: boolean | components["schemas"]["SplitTallBody"];
+            /**
+             * Encode
+             * @description original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)
+             * @default original
+             */
+            encode: string;
             /** Source */
             source: string;
             /** Series Id */
@@ -633,6 +671,12 @@ export interface components {
             mode: "new" | "from";
             /** From Number */
             from_number: number | null;
+            split_tall?: components["schemas"]["SplitTallBody"] | null;
+            /**
+             * Encode
+             * @default original
+             */
+            encode: string;
             /** Paused */
             paused: boolean;
             /** Cover Url */
@@ -694,13 +738,13 @@ export interface components {
             chapter_id: string;
             /** Number */
             number?: string | null;
-            /** Volume */
-            volume?: string | null;
             /**
              * Title
              * @default
              */
             title: string;
+            /** Volume */
+            volume?: string | null;
             /** File */
             file: string;
             /**
@@ -869,6 +913,24 @@ export interface components {
             /** Alt Titles */
             alt_titles?: string[];
         };
+        /**
+         * PageOptionsIn
+         * @description The page options of a download; a follow takes the same (`api/library.py`).
+         */
+        PageOptionsIn: {
+            /**
+             * Split Tall
+             * @description cut pages taller than ratio × width (default 3) into pieces of about target_height px (default 2000) at a gutter; true for the defaults
+             * @default false
+             */
+            split_tall: boolean | components["schemas"]["SplitTallBody"];
+            /**
+             * Encode
+             * @description original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)
+             * @default original
+             */
+            encode: string;
+        };
         /** PauseIn */
         PauseIn: {
             /**
@@ -1015,6 +1077,18 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
+                     * Split Tall
+                     * @description cut pages taller than ratio × width (default 3) into pieces of about target_height px (default 2000) at a gutter; true for the defaults
+                     * @default false
+                     */
+                    split_tall?: boolean | components["schemas"]["SplitTallBody"];
+                    /**
+                     * Encode
+                     * @description original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)
+                     * @default original
+                     */
+                    encode?: string;
+                    /**
                      * Source
                      * @description provider name, or its index in GET /api/sources
                      */
@@ -1040,18 +1114,6 @@ export interface operations {
                     title?: string | null;
                     /** Series Id */
                     series_id?: string | null;
-                    /**
-                     * Split Tall
-                     * @description cut pages taller than ratio × width (default 3) into pieces of about target_height px (default 2000) at a gutter; true for the defaults
-                     * @default false
-                     */
-                    split_tall?: boolean | components["schemas"]["SplitTallBody"];
-                    /**
-                     * Encode
-                     * @description original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)
-                     * @default original
-                     */
-                    encode?: string;
                 };
                 "application/x-www-form-urlencoded": {
                     source?: string;
@@ -1758,6 +1820,41 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PauseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_pages_api_library_follows__fid__pages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PageOptionsIn"];
             };
         };
         responses: {

@@ -4,10 +4,12 @@ import { Link } from 'react-router-dom';
 import { errorText } from '../api/client';
 import { type FollowMode, useFollow, useFollowOf } from '../api/library';
 import { paths } from '../routes';
+import { DEFAULT_PAGE_OPTIONS, PageOptionsControl, pageOptionFields } from './PageOptionsControl';
 
 /**
- * Follow a series into the library: "new chapters only" or "all chapters from N". Once
- * followed, it links to the Library page instead.
+ * Follow a series into the library: "new chapters only" or "all chapters from N", with the page
+ * options its chapters are downloaded with (as a download's). Once followed, it links to the
+ * Library page instead.
  */
 export function FollowButton({ source, seriesId }: { source: string; seriesId: string }) {
   const current = useFollowOf(source, seriesId);
@@ -15,6 +17,7 @@ export function FollowButton({ source, seriesId }: { source: string; seriesId: s
   const [open, setOpen] = useState(false);
   const [mode, setMode] = useState<FollowMode>('new');
   const [from, setFrom] = useState('1');
+  const [pageOptions, setPageOptions] = useState(DEFAULT_PAGE_OPTIONS);
 
   if (current.data) {
     return (
@@ -39,10 +42,11 @@ export function FollowButton({ source, seriesId }: { source: string; seriesId: s
       onSubmit={(event) => {
         event.preventDefault();
         if (!valid) return;
+        const pages = pageOptionFields(pageOptions);
         follow.mutate(
           mode === 'new'
-            ? { source, series_id: seriesId, mode }
-            : { source, series_id: seriesId, mode, from_number: fromNumber },
+            ? { source, series_id: seriesId, mode, ...pages }
+            : { source, series_id: seriesId, mode, from_number: fromNumber, ...pages },
           { onSuccess: () => setOpen(false) },
         );
       }}
@@ -65,6 +69,7 @@ export function FollowButton({ source, seriesId }: { source: string; seriesId: s
         disabled={mode !== 'from'}
         onChange={(event) => setFrom(event.target.value)}
       />
+      <PageOptionsControl value={pageOptions} onChange={setPageOptions} />
       <button type="submit" className="btn btn-primary" disabled={!valid || follow.isPending}>
         Follow
       </button>

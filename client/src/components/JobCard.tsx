@@ -1,10 +1,12 @@
 import { useId, useState, type MouseEvent, type ReactNode } from 'react';
+import { Link } from 'react-router-dom';
 
 import { errorText } from '../api/client';
 import { useCancelJob, useRetryJob } from '../api/downloads';
 import { upstreamMessage } from '../api/messages';
 import { isFinalState, type DownloadAccepted, type Job, type JobState } from '../api/types';
 import { formatAgo, formatBytes, formatRelative } from '../format';
+import { paths } from '../routes';
 import { ProgressBar } from './ProgressBar';
 
 export const STATE_LABELS: Record<JobState, string> = {
@@ -16,14 +18,29 @@ export const STATE_LABELS: Record<JobState, string> = {
   EXPIRED: 'Expired',
 };
 
-/** What the card shows: a SUCCESS with failed chapters is *partial*, not done. */
-export type JobLook = JobState | 'PARTIAL';
+/**
+ * What the card shows: a SUCCESS with failed chapters is *partial*, not done; a finished library
+ * job is *in the library* (its chapters were copied there, there is no file to download, and it
+ * never expires; a record an older server marked EXPIRED is shown the same).
+ */
+export type JobLook = JobState | 'PARTIAL' | 'LIBRARY';
 
-export function jobLook(job: Job): JobLook {
-  return job.state === 'SUCCESS' && job.failed.length > 0 ? 'PARTIAL' : job.state;
+export function inLibrary(job: Job): boolean {
+  return job.destination === 'library' && (job.state === 'SUCCESS' || job.state === 'EXPIRED');
 }
 
-const LOOK_LABELS: Record<JobLook, string> = { ...STATE_LABELS, PARTIAL: 'Partial' };
+export function jobLook(job: Job): JobLook {
+  if (job.state === 'SUCCESS' && job.failed.length > 0) return 'PARTIAL';
+  return inLibrary(job) ? 'LIBRARY' : job.state;
+}
+
+const LOOK_LABELS: Record<JobLook, string> = { ...STATE_LABELS, PARTIAL: 'Partial', LIBRARY: 'In library' };
+
+function statusText(job: Job, look: JobLook): string {
+  if (look === 'PARTIAL') return 'Partly done';
+  if (look === 'LIBRARY' && job.state === 'EXPIRED') return 'Chapters added to the library';
+  return job.status || STATE_LABELS[job.state];
+}
 
 export function jobTitle(job: Job): string {
   return job.title.trim() || `Download ${job.task_id}`;
@@ -101,8 +118,9 @@ export function JobCard({ job, now }: { job: Job; now: number }) {
   const title = jobTitle(job);
   const look = jobLook(job);
   const active = !isFinalState(job.state);
-  const expired = job.state === 'EXPIRED';
-  const value = job.state === 'SUCCESS' ? 100 : job.progress;
+  const library = inLibrary(job);
+  const expired = job.state === 'EXPIRED' && !library;
+  const value = job.state === 'SUCCESS' || library ? 100 : job.progress;
   const canRetry =
     (job.failed.length > 0 && (job.state === 'SUCCESS' || job.state === 'FAILURE')) || job.state === 'CANCELLED';
 
@@ -125,7 +143,10 @@ export function JobCard({ job, now }: { job: Job; now: number }) {
       </div>
 
       <p className="job-meta">
-        <span className="job-format">{job.format.toUpperCase()}</span>
+        <span className="job-format">
+          {job.format.toUpperCase()}
+          {job.destination === 'library' ? ' → library' : ''}
+        </span>
         {job.source ? <span>{job.source}</span> : null}
         {job.created_at > 0 ? <span>{formatAgo(job.created_at, now)}</span> : null}
       </p>
@@ -133,7 +154,7 @@ export function JobCard({ job, now }: { job: Job; now: number }) {
       <ProgressBar value={value} label={title} valueText={progressText(job, pagesTotal)} />
 
       <p className="job-status" aria-live={active ? 'polite' : 'off'}>
-        {look === 'PARTIAL' ? 'Partly done' : job.status || STATE_LABELS[job.state]}
+        {statusText(job, look)}
         {job.total_chapters > 0 ? (
           <span className="job-counts">
             {' '}
@@ -162,6 +183,11 @@ export function JobCard({ job, now }: { job: Job; now: number }) {
       ) : null}
 
       <div className="job-actions">
+        {library ? (
+          <Link className="btn btn-primary" to={paths.library}>
+            Open the Library
+          </Link>
+        ) : null}
         {job.state === 'SUCCESS' && job.download_url && !expiredClick ? (
           <>
             <a

@@ -170,6 +170,40 @@ describe('DownloadsPage', () => {
     expect(screen.queryByRole('link', { name: 'Download Stale.cbz' })).toBeNull();
   });
 
+  it('shows a library job as in the library, with a link there, never as expired', async () => {
+    const library = { destination: 'library' as const, progress: 100, download_url: null, updated_at: now };
+    const added = makeJob({
+      ...library,
+      task_id: 'lib',
+      title: 'Night Shift',
+      state: 'SUCCESS',
+      status: 'Done: 1 of 1 chapters added to the library',
+    });
+    // A record an older server's sweep marked EXPIRED: its chapters are still in the library.
+    const swept = makeJob({
+      ...library,
+      task_id: 'lib-old',
+      title: 'Old Shift',
+      state: 'EXPIRED',
+      status: 'Expired: file deleted',
+    });
+    mockFetch({ 'GET /api/downloads': () => json({ jobs: [added, swept] }) });
+    renderRoute(<DownloadsPage />);
+    const expected: [string, string][] = [
+      ['Night Shift', 'Done: 1 of 1 chapters added to the library'],
+      ['Old Shift', 'Chapters added to the library'],
+    ];
+    for (const [title, status] of expected) {
+      const item = await screen.findByRole('article', { name: title });
+      expect(item).toHaveClass('job-library');
+      expect(within(item).getByText('In library')).toBeInTheDocument();
+      expect(within(item).getByText(status)).toBeInTheDocument();
+      expect(within(item).getByRole('link', { name: 'Open the Library' })).toHaveAttribute('href', '/library');
+      expect(within(item).queryByText(/Expired|removed from the server/)).toBeNull();
+      expect(within(item).queryByRole('link', { name: /^Download/ })).toBeNull();
+    }
+  });
+
   it('isolates titles and file names written right to left', async () => {
     const bidi = makeJob({ task_id: 'rtl', title: 'Evil \u202Egpj.exe', state: 'PENDING', updated_at: now });
     mockFetch({ 'GET /api/downloads': () => json({ jobs: [bidi] }) });

@@ -1,6 +1,9 @@
+import { useState } from 'react';
+
 import { errorText } from '../api/client';
-import { type FollowView, useCheckNow, useLibrary, usePause, useUnfollow } from '../api/library';
+import { type FollowView, useCheckNow, useLibrary, usePause, useSetPages, useUnfollow } from '../api/library';
 import { Cover } from '../components/Cover';
+import { type PageOptions, PageOptionsControl, pageOptionFields } from '../components/PageOptionsControl';
 import { Empty, ErrorNotice, Loading } from '../components/StatusViews';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 
@@ -9,12 +12,31 @@ function when(seconds: number | null): string {
   return new Date(seconds * 1000).toLocaleString();
 }
 
+function pageOptionsOf(follow: FollowView): PageOptions {
+  return {
+    splitTall: follow.split_tall !== null,
+    targetHeight: follow.split_tall?.target_height ?? 2000,
+    encode: follow.encode,
+  };
+}
+
+/** The follow's page options in a few words: what its new chapters' pages will be. */
+function describePages(follow: FollowView): string {
+  const parts = [];
+  if (follow.split_tall) parts.push(`tall pages split (~${follow.split_tall.target_height} px)`);
+  if (follow.encode !== 'original') parts.push(`encoded ${follow.encode}`);
+  return parts.length > 0 ? parts.join(', ') : 'as the source sends them';
+}
+
 function FollowCard({ follow }: { follow: FollowView }) {
   const check = useCheckNow();
   const pause = usePause();
   const unfollow = useUnfollow();
-  const busy = check.isPending || pause.isPending || unfollow.isPending;
-  const failed = check.error ?? pause.error ?? unfollow.error;
+  const setPages = useSetPages();
+  const [pages, setPagesDraft] = useState<PageOptions | null>(null);
+  const busy = check.isPending || pause.isPending || unfollow.isPending || setPages.isPending;
+  const failed = check.error ?? pause.error ?? unfollow.error ?? setPages.error;
+  const draft = pages ?? pageOptionsOf(follow);
   return (
     <article className="follow" aria-label={follow.title}>
       <Cover src={follow.cover_url} className="follow-cover" />
@@ -39,7 +61,31 @@ function FollowCard({ follow }: { follow: FollowView }) {
             <dt>Next check</dt>
             <dd>{follow.paused ? 'paused' : when(follow.next_check)}</dd>
           </div>
+          <div>
+            <dt>Pages</dt>
+            <dd>{describePages(follow)}</dd>
+          </div>
         </dl>
+        <PageOptionsControl value={draft} onChange={setPagesDraft} />
+        {pages ? (
+          <p className="follow-pages">
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={busy}
+              onClick={() =>
+                setPages.mutate(
+                  // Every field, so going back to the defaults is sent too.
+                  { id: follow.id, pages: { split_tall: false, encode: 'original', ...pageOptionFields(draft) } },
+                  { onSuccess: () => setPagesDraft(null) },
+                )
+              }
+            >
+              Save page options
+            </button>{' '}
+            <span className="muted">for the chapters downloaded from now on</span>
+          </p>
+        ) : null}
         {follow.latest.length > 0 ? (
           <ul className="follow-latest" aria-label="New chapters">
             {follow.latest.map((e) => (

@@ -28,15 +28,9 @@ from .transfer import send_archive
 router = APIRouter(prefix="/api", tags=["downloads"])
 
 
-class DownloadRequest(BaseModel):
-    """Body of POST /api/download (JSON; the original form/query `ids[]` + `source` works too)."""
+class PageOptionsIn(BaseModel):
+    """The page options of a download; a follow takes the same (`api/library.py`)."""
 
-    source: str | int = Field(description="provider name, or its index in GET /api/sources")
-    ids: list[str] = Field(min_length=1, description="chapter ids, in any order")
-    format: Format = "cbz"
-    layout: Layout = "auto"
-    title: str | None = Field(default=None, max_length=300)
-    series_id: str | None = Field(default=None, max_length=200)
     split_tall: bool | SplitTallBody = Field(
         default=False,
         description="cut pages taller than ratio × width (default 3) into pieces of about "
@@ -47,6 +41,17 @@ class DownloadRequest(BaseModel):
         max_length=20,
         description="original (bytes as the source sent them), png, jpeg:Q or webp:Q (Q 1-100)",
     )
+
+
+class DownloadRequest(PageOptionsIn):
+    """Body of POST /api/download (JSON; the original form/query `ids[]` + `source` works too)."""
+
+    source: str | int = Field(description="provider name, or its index in GET /api/sources")
+    ids: list[str] = Field(min_length=1, description="chapter ids, in any order")
+    format: Format = "cbz"
+    layout: Layout = "auto"
+    title: str | None = Field(default=None, max_length=300)
+    series_id: str | None = Field(default=None, max_length=200)
 
 
 class Enqueued(BaseModel):

@@ -9,16 +9,20 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..library.follows import Follows, FollowView
 from ..library.store import FollowMode, IndexEntry, LibraryStore
+from ..pageops.options import InvalidPageOptions, PageOptions, options_from_fields
 from ..storage import LibraryFolder
 from .deps import ServicesDep
+from .downloads import PageOptionsIn
 
 router = APIRouter(prefix="/api/library", tags=["library"])
 
 
-class FollowIn(BaseModel):
+class FollowIn(PageOptionsIn):
+    """A follow, with the page options its downloads get (as `POST /api/download`'s)."""
+
     source: str = Field(min_length=1, max_length=40)
     series_id: str = Field(min_length=1, max_length=500)
     mode: FollowMode = "new"
@@ -37,6 +41,13 @@ def _follows(services: ServicesDep) -> Follows:
     return Follows(services.settings, services.redis, services.celery)
 
 
+def _pages(body: PageOptionsIn) -> PageOptions:
+    try:
+        return options_from_fields(body.split_tall, body.encode)
+    except InvalidPageOptions as exc:
+        raise InvalidInput(str(exc)) from None
+
+
 @router.get("")
 async def library(services: ServicesDep) -> FollowList:
     return FollowList(follows=await _follows(services).list())
@@ -45,7 +56,12 @@ async def library(services: ServicesDep) -> FollowList:
 @router.post("/follows", status_code=201)
 async def follow(body: FollowIn, services: ServicesDep) -> FollowView:
     return await _follows(services).follow(
-        services.consumet, body.source, body.series_id, body.mode, body.from_number
+        services.consumet,
+        body.source,
+        body.series_id,
+        body.mode,
+        body.from_number,
+        _pages(body),
     )
 
 
@@ -78,6 +94,12 @@ async def unfollow(fid: str, services: ServicesDep) -> None:
 @router.post("/follows/{fid}/pause")
 async def pause(fid: str, body: PauseIn, services: ServicesDep) -> FollowView:
     return await _follows(services).pause(fid, body.paused)
+
+
+@router.post("/follows/{fid}/pages")
+async def set_pages(fid: str, body: PageOptionsIn, services: ServicesDep) -> FollowView:
+    """Page options for the chapters the follow's checks download from now on."""
+    return await _follows(services).set_pages(fid, _pages(body))
 
 
 @router.post("/follows/{fid}/check", status_code=202)

@@ -6,6 +6,10 @@ is skipped), leaves out chapters still in their back-off after a failure, and en
 download job with destination `library` for the rest. One check of a series runs at a time
 (a lock in Redis), and while the series' last job is queued or running no new one is made, so
 two checks at once give one job; equal jobs are also deduplicated by `JobStore`.
+
+A check's requests (the series info, the cover) go through the fleet-wide host budgets like a
+download's (`hostlimits.FleetGate`, `consumet:<provider>` for the info): hundreds of follows of
+one source falling due together wait their turn instead of bunching on it.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from ..config import Settings
 from ..consumet import ConsumetClient
 from ..errors import AppError
 from ..fetch import ImageFetcher
+from ..hostlimits import FleetGate
 from ..jobs import ACTIVE, FAILURE, JobSpec, JobStore
 from ..models import Chapter, MangaInfo
+from ..outbound import HostGate
 from ..providers import resolve_provider
 from ..storage import LibraryFolder
 from .naming import series_folder
@@ -95,79 +101,90 @@ async def check_series(
 ) -> CheckResult:
     """Check one followed series; `force` (Check now) also retries chapters in back-off."""
     lib = LibraryStore(redis)
-    jobs = JobStore(redis)
     token = await lib.lock_check(fid, LOCK_SECONDS)
     if token is None:
         return CheckResult("busy")
+    gate = FleetGate.from_settings(settings, redis, f"check:{fid}")
     try:
-        follow = await lib.get_follow(fid)
-        if follow is None:
-            return CheckResult("unknown")
-        if follow.paused and not force:
-            return CheckResult("paused")
-        if follow.pending_job:
-            pending = await jobs.get(follow.pending_job)
-            if pending is not None and pending.state in ACTIVE:
-                return CheckResult("busy", job_id=pending.task_id)
-            if pending is not None:
-                await settle(settings, redis, pending)
-            follow = await lib.get_follow(fid) or follow
-            follow.pending_job = None
-        now = time.time()
-        follow.last_check = now
-        follow.next_check = next_check(settings, now)
-        try:
-            info = await _info(settings, follow)
-        except AppError as exc:
-            follow.last_error = f"could not read the series: {exc.detail}"
-            await lib.save_follow(follow)
-            return CheckResult("error", error=follow.last_error)
-        follow.title = info.title or follow.title
-        await _ensure_series(settings, lib, follow, info)
-        wanted = await wanted_chapters(
-            lib, follow, info, settings.library_ignore_duplicate_numbers, force
-        )
-        result = CheckResult("nothing new")
-        if wanted:
-            spec = JobSpec(
-                source=follow.source,
-                ids=tuple(c.id for c in wanted),
-                format="cbz",
-                title=info.title,
-                series_id=follow.series_id,
-                destination="library",
-            )
-            job_id, created = await jobs.create_or_get(spec)
-            if created:
-                try:
-                    task_id = await asyncio.to_thread(enqueue_download, celery, job_id)
-                except Exception as exc:
-                    await jobs.transition(
-                        job_id, ACTIVE, state=FAILURE, error="could not queue", status_text="Failed"
-                    )
-                    follow.last_error = f"could not queue the download: {type(exc).__name__}"
-                    await lib.save_follow(follow)
-                    return CheckResult("error", error=follow.last_error)
-                await jobs.update(job_id, celery_task_id=task_id)
-            follow.pending_job = job_id
-            result = CheckResult("job", job_id=job_id, chapters=[c.id for c in wanted])
-        if not follow.failures:
-            follow.last_error = None
-        await lib.save_follow(follow)
-        log.info("check %s (%s): %s %s", fid, follow.title, result.outcome, result.job_id or "")
-        return result
+        return await _check(settings, redis, celery, gate, fid, force)
     finally:
+        await gate.aclose()
         await lib.unlock_check(fid, token)
 
 
-async def _info(settings: Settings, follow: Follow) -> MangaInfo:
+async def _check(
+    settings: Settings, redis: Redis, celery: Celery, gate: HostGate, fid: str, force: bool
+) -> CheckResult:
+    """The check itself, under the series' lock; its requests pass through `gate`."""
+    lib = LibraryStore(redis)
+    jobs = JobStore(redis)
+    follow = await lib.get_follow(fid)
+    if follow is None:
+        return CheckResult("unknown")
+    if follow.paused and not force:
+        return CheckResult("paused")
+    if follow.pending_job:
+        pending = await jobs.get(follow.pending_job)
+        if pending is not None and pending.state in ACTIVE:
+            return CheckResult("busy", job_id=pending.task_id)
+        if pending is not None:
+            await settle(settings, redis, pending)
+        follow = await lib.get_follow(fid) or follow
+        follow.pending_job = None
+    now = time.time()
+    follow.last_check = now
+    follow.next_check = next_check(settings, now)
+    try:
+        info = await _info(settings, gate, follow)
+    except AppError as exc:
+        follow.last_error = f"could not read the series: {exc.detail}"
+        await lib.save_follow(follow)
+        return CheckResult("error", error=follow.last_error)
+    follow.title = info.title or follow.title
+    await _ensure_series(settings, gate, lib, follow, info)
+    wanted = await wanted_chapters(
+        lib, follow, info, settings.library_ignore_duplicate_numbers, force
+    )
+    result = CheckResult("nothing new")
+    if wanted:
+        spec = JobSpec(
+            source=follow.source,
+            ids=tuple(c.id for c in wanted),
+            format="cbz",
+            title=info.title,
+            series_id=follow.series_id,
+            destination="library",
+            pages=follow.page_options(),
+        )
+        job_id, created = await jobs.create_or_get(spec)
+        if created:
+            try:
+                task_id = await asyncio.to_thread(enqueue_download, celery, job_id)
+            except Exception as exc:
+                await jobs.transition(
+                    job_id, ACTIVE, state=FAILURE, error="could not queue", status_text="Failed"
+                )
+                follow.last_error = f"could not queue the download: {type(exc).__name__}"
+                await lib.save_follow(follow)
+                return CheckResult("error", error=follow.last_error)
+            await jobs.update(job_id, celery_task_id=task_id)
+        follow.pending_job = job_id
+        result = CheckResult("job", job_id=job_id, chapters=[c.id for c in wanted])
+    if not follow.failures:
+        follow.last_error = None
+    await lib.save_follow(follow)
+    log.info("check %s (%s): %s %s", fid, follow.title, result.outcome, result.job_id or "")
+    return result
+
+
+async def _info(settings: Settings, gate: HostGate, follow: Follow) -> MangaInfo:
     # No cache: a check must see the chapter released a minute ago.
-    async with ConsumetClient.from_settings(settings, cache=None) as consumet:
+    async with ConsumetClient.from_settings(settings, cache=None, gate=gate) as consumet:
         return await consumet.info(resolve_provider(follow.source), follow.series_id)
 
 
 async def _ensure_series(
-    settings: Settings, lib: LibraryStore, follow: Follow, info: MangaInfo
+    settings: Settings, gate: HostGate, lib: LibraryStore, follow: Follow, info: MangaInfo
 ) -> None:
     """The series' index record and folder, and its `cover.jpg` (Komga's poster) once."""
     record = await lib.get_series(follow.id)
@@ -184,7 +201,7 @@ async def _ensure_series(
     cover = library.series_dir(record.folder) / "cover.jpg"
     if not cover.exists() and (info.image or info.cover):
         try:
-            data = await _cover_jpeg(settings, info)
+            data = await _cover_jpeg(settings, gate, info)
             await asyncio.to_thread(library.write_bytes, cover, data)
         except (AppError, OSError, ValueError) as exc:
             log.warning("cover of %s: %s", record.title, exc)
@@ -192,9 +209,9 @@ async def _ensure_series(
     await lib.save_series(record)
 
 
-async def _cover_jpeg(settings: Settings, info: MangaInfo) -> bytes:
+async def _cover_jpeg(settings: Settings, gate: HostGate, info: MangaInfo) -> bytes:
     url = info.image or info.cover or ""
-    fetcher = ImageFetcher(settings)
+    fetcher = ImageFetcher(settings, gate=gate)
     try:
         image = await fetcher.fetch(url, 0, dict(info.headers))
     finally:

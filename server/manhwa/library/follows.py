@@ -2,7 +2,9 @@
 chapters from N"), unfollow, pause, check now, and the Library page's view of each follow.
 
 Following reads the series once: "new chapters only" remembers the chapters there are now
-(the baseline) and takes only those that come later. The first check is queued at once.
+(the baseline) and takes only those that come later. The first check is queued at once. A
+follow keeps page options (`split_tall`, `encode`, as a download takes them) that every library
+job of its checks carries; changing them applies to the chapters downloaded from then on.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from ..config import Settings
 from ..consumet import ConsumetClient
 from ..errors import Conflict, InvalidInput, NotFound
 from ..jobs import JobStatus, JobStore
+from ..pageops.options import PLAIN, PageOptions, SplitTallBody, split_body
 from ..providers import resolve_provider
 from ..validation import check_id
+from .checks import LOCK_SECONDS
 from .store import ChapterFailure, Follow, FollowMode, IndexEntry, LibraryStore, follow_id
 
 
@@ -33,6 +37,8 @@ class FollowView(BaseModel):
     title: str
     mode: FollowMode
     from_number: float | None
+    split_tall: SplitTallBody | None = None
+    encode: str = "original"
     paused: bool
     cover_url: str | None
     chapters_in_library: int
@@ -59,6 +65,7 @@ class Follows:
         series_id: str,
         mode: FollowMode,
         from_number: float | None,
+        pages: PageOptions = PLAIN,
     ) -> FollowView:
         provider = resolve_provider(source)
         series_id = check_id(series_id, "series id")
@@ -76,8 +83,12 @@ class Follows:
             mode=mode,
             from_number=from_number if mode == "from" else None,
             baseline=[c.id for c in info.chapters] if mode == "new" else [],
+            split_tall=split_body(pages),
+            encode=str(pages.encode),
             created_at=time.time(),
-            next_check=time.time(),
+            # The first check is queued below; until it sets the real next time, beat must not
+            # queue a second one (it would read the series again), as `checks.check_due` does.
+            next_check=time.time() + LOCK_SECONDS,
         )
         await self.lib.save_follow(follow)
         await asyncio.to_thread(enqueue_check, self.celery, fid, True)
@@ -107,6 +118,14 @@ class Follows:
         await self.lib.save_follow(follow)
         return await self.view(follow)
 
+    async def set_pages(self, fid: str, pages: PageOptions) -> FollowView:
+        """New page options for the chapters its checks download from now on."""
+        follow = await self.get(fid)
+        follow.split_tall = split_body(pages)
+        follow.encode = str(pages.encode)
+        await self.lib.save_follow(follow)
+        return await self.view(follow)
+
     async def check_now(self, fid: str) -> FollowView:
         follow = await self.get(fid)
         await asyncio.to_thread(enqueue_check, self.celery, fid, True)
@@ -128,6 +147,8 @@ class Follows:
             title=follow.title or follow.series_id,
             mode=follow.mode,
             from_number=follow.from_number,
+            split_tall=follow.split_tall,
+            encode=follow.encode,
             paused=follow.paused,
             cover_url=cover,
             chapters_in_library=len(entries),

@@ -18,6 +18,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
+from ..pageops.options import PLAIN, InvalidPageOptions, PageOptions, SplitTallBody
+from ..pageops.options import options_from_fields as page_options
+
 PREFIX = "manhwa:library:"
 FollowMode = Literal["new", "from"]
 
@@ -27,10 +30,17 @@ def follow_id(source: str, series_id: str) -> str:
     return hashlib.sha256(f"{source}\0{series_id}".encode()).hexdigest()[:16]
 
 
-class ChapterFailure(BaseModel):
+class ChapterRef(BaseModel):
+    """A chapter of a followed series, as the source numbers and titles it."""
+
     chapter_id: str
-    title: str = ""
     number: str | None = None
+    title: str = ""
+
+
+class ChapterFailure(ChapterRef):
+    """A chapter that failed, why, and when a check tries it again."""
+
     reason: str
     attempts: int = 1
     next_try: float = 0.0
@@ -54,15 +64,23 @@ class Follow(BaseModel):
     new_chapters: int = 0
     pending_job: str | None = None
     failures: dict[str, ChapterFailure] = Field(default_factory=dict)
+    # The page options its downloads get (as `POST /api/download`); a follow saved before they
+    # existed has neither field and reads as the default, pages byte-exact.
+    split_tall: SplitTallBody | None = None
+    encode: str = "original"
+
+    def page_options(self) -> PageOptions:
+        """The options its library jobs carry; a stored value no longer valid reads as none."""
+        try:
+            return page_options(self.split_tall, self.encode)
+        except InvalidPageOptions:
+            return PLAIN
 
 
-class IndexEntry(BaseModel):
+class IndexEntry(ChapterRef):
     """One chapter CBZ in the library."""
 
-    chapter_id: str
-    number: str | None = None
     volume: str | None = None
-    title: str = ""
     file: str  # relative to LIBRARY_DIR, POSIX
     pages: int = 0
     size: int = 0
@@ -78,7 +96,8 @@ class SeriesRecord(BaseModel):
     cover: bool = False
 
 
-_FOLLOW_JSON = ("baseline", "failures")
+# Stored as JSON, and what a missing or empty one reads as.
+_FOLLOW_JSON = {"baseline": "[]", "failures": "{}", "split_tall": "null"}
 
 
 class LibraryStore:
@@ -115,7 +134,7 @@ class LibraryStore:
         for raw_key, value in raw.items():
             key = str(raw_key)
             if key in _FOLLOW_JSON:
-                data[key] = json.loads(value or ("[]" if key == "baseline" else "{}"))
+                data[key] = json.loads(value or _FOLLOW_JSON[key])
             elif key == "paused":
                 data[key] = value == "1"
             elif value == "":

@@ -39,16 +39,22 @@ def own_redis() -> Iterator[RedisServer]:
     server.stop()
 
 
-def test_two_checks_at_once_make_one_job(
-    own_redis: RedisServer, demo: DemoSource, tmp_path: Path
-) -> None:
-    settings = Settings(
-        redis_url=f"{own_redis.url}/0",
+def _settings(redis: RedisServer, demo: DemoSource, tmp_path: Path, **extra: Any) -> Settings:
+    """Settings for checks run in this process against the demo source."""
+    return Settings(
+        redis_url=f"{redis.url}/0",
         mangapi_url=demo.url,
         library_dir=tmp_path / "library",
         allow_private_hosts="127.0.0.1/32",  # parsed by the validator
         cache_seconds=0,
+        **extra,
     )
+
+
+def test_two_checks_at_once_make_one_job(
+    own_redis: RedisServer, demo: DemoSource, tmp_path: Path
+) -> None:
+    settings = _settings(own_redis, demo, tmp_path)
     celery = make_celery(settings)  # sends to the real broker; no worker consumes it here
 
     async def run() -> tuple[list[str], int]:
@@ -73,6 +79,48 @@ def test_two_checks_at_once_make_one_job(
     outcomes, jobs = asyncio.run(run())
     assert jobs == 1
     assert outcomes.count("job") == 1 and outcomes.count("busy") == 3
+
+
+def test_checks_of_one_source_keep_to_its_host_budget(
+    own_redis: RedisServer, demo: DemoSource, tmp_path: Path
+) -> None:
+    """Six checks of one source at once, its Consumet budget 1: the source never sees two."""
+    settings = _settings(own_redis, demo, tmp_path, host_limits="consumet:mangahere=1")
+    celery = make_celery(settings)
+    ids = [f"bench_2x2_5-{n}" for n in range(1, 7)]
+
+    async def run() -> list[str]:
+        redis = Redis.from_url(settings.store_url, decode_responses=True)
+        try:
+            await redis.flushdb()
+            lib = LibraryStore(redis)
+            for series_id in ids:
+                baseline = [f"{series_id}/c001", f"{series_id}/c002"]
+                follow = Follow(
+                    id=follow_id("mangahere", series_id),
+                    source="mangahere",
+                    series_id=series_id,
+                    baseline=baseline,
+                )
+                await lib.save_follow(follow)
+            results = await asyncio.gather(
+                *(check_series(settings, redis, celery, follow_id("mangahere", i)) for i in ids)
+            )
+            return [r.outcome for r in results]
+        finally:
+            await redis.flushdb()
+            await redis.aclose()
+
+    httpx.put(f"{demo.url}/_control/faults", json={"api_latency_ms": 100}).raise_for_status()
+    httpx.delete(f"{demo.url}/_control/stats").raise_for_status()
+    try:
+        outcomes = asyncio.run(run())
+        host = httpx.get(f"{demo.url}/_control/stats").json()["hosts"]["consumet:mangahere"]
+    finally:
+        httpx.delete(f"{demo.url}/_control/faults").raise_for_status()
+    assert outcomes == ["nothing new"] * 6
+    assert host["served"] == 6
+    assert host["max_concurrent"] == 1
 
 
 def test_back_off_keeps_a_failed_chapter_out_until_its_time(own_redis: RedisServer) -> None:
