@@ -25,7 +25,17 @@ Redis's clock, whether a request may start now:
 
 Inside one job, requests for a host line up locally (an asyncio.Lock) and only the head of that
 line talks to Redis, so a job costs Redis one script call per request when the host is free (plus
-one to release), and one poller per host while it waits.
+one to release).
+
+**Waiting without polling**: a job refused because the host is busy subscribes to the host's
+channel and sleeps until a RELEASE names it (the script publishes the ids of the live waiters
+whose turn it is, only when someone waits), then asks again. It still re-asks every
+`RECHECK_S` (which also keeps its place in line), so a SIGKILLed holder's permit that
+expires with its lease, or a wake-up lost with a dropped connection, costs at most that long.
+When budgets were polled every 5–80 ms, two processes sharing 8 permits of one host were slower
+than one process holding all 8 (0.8×): a freed permit sat idle until the other's next poll.
+Waits for the rate's next slot or a cool-down's end sleep exactly as long as the script says.
+The Lua scripts live in `hostlimits_scripts.py`.
 """
 
 from __future__ import annotations
@@ -45,11 +55,11 @@ from redis.exceptions import RedisError
 
 from .config import Settings
 from .hostlimits_rules import HostLimit, HostLimits
+from .hostlimits_scripts import ACQUIRE, RELEASE, RENEW, THROTTLE, host_keys, wake_channel
 from .outbound import retry_delay
 
 log = logging.getLogger(__name__)
 
-WAITER_TTL_MS = 3000  # a queued job that stopped asking for this long loses its turn
 REPEAT_WINDOW_MS = 30_000  # a second 429 within this halves the host's configured rate
 RECOVERY_PER_S = 0.02  # the budget factor grows back by this much per second (0.5 → 1 in 25 s)
 MIN_FACTOR = 1 / 16
@@ -58,148 +68,9 @@ BAN_STRIKES = 4  # 429s in a row (≥ 1 s apart, no success between) that mean a
 BAN_BASE_MS = 60_000
 BAN_MAX_MS = 15 * 60_000
 MIN_POLL_S = 0.005
+RECHECK_S = 1.0  # a waiting job re-asks at least this often: keeps its place, notices expiries
 SHOW_AFTER_S = 2.0  # a wait for a busy host shows in the status only once it lasts this long
 Hold = Callable[[str | None], Awaitable[None]]
-
-_CLOCK = """
-if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local function budget(s_factor, s_at, recover)
-  local factor = tonumber(s_factor) or 1
-  if factor < 1 then factor = math.min(1, factor + (now - (tonumber(s_at) or now)) * recover) end
-  return factor
-end
-"""
-
-# KEYS: permits, state, wait, seen. ARGV: permit id, job, limit, rate/s (0: none), burst,
-# lease ms, waiter ttl ms, recovery per ms. → {1, 0, ''} granted, or {0, wait ms, why}.
-ACQUIRE = (
-    _CLOCK
-    + """
-local permits, state, wait, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local id, job = ARGV[1], ARGV[2]
-local limit, rate, burst = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local lease, waiter_ttl, recover = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local s = redis.call('HMGET', state, 'cool', 'factor', 'factor_at', 'tat', 'why')
-local factor = budget(s[2], s[3], recover)
-
-local ahead, queued = 0, false
-local waiters = redis.call('ZRANGE', wait, 0, -1)
-if #waiters > 0 then
-  local last = redis.call('HMGET', seen, unpack(waiters))
-  for i, w in ipairs(waiters) do
-    if w == job then queued = true break end
-    if (tonumber(last[i]) or 0) < now - waiter_ttl then
-      redis.call('ZREM', wait, w)
-      redis.call('HDEL', seen, w)
-    else
-      ahead = ahead + 1
-    end
-  end
-end
-local function hold(ms, why)
-  if not queued then
-    redis.call('ZADD', wait, redis.call('HINCRBY', state, 'seq', 1), job)
-  end
-  redis.call('HSET', seen, job, now)
-  redis.call('PEXPIRE', wait, 60000)
-  redis.call('PEXPIRE', seen, 60000)
-  redis.call('PEXPIRE', state, 21600000)
-  return {0, math.max(0, math.ceil(ms)), why}
-end
-
-local cool = tonumber(s[1]) or 0
-if cool > now then return hold(cool - now, s[5] or 'rate limit') end
-redis.call('ZREMRANGEBYSCORE', permits, '-inf', now)
-if limit - redis.call('ZCARD', permits) <= ahead then return hold(0, 'busy') end
-if rate > 0 then
-  local interval = 1000 / (rate * factor)
-  local tat = math.max(tonumber(s[4]) or 0, now)
-  local room = burst * interval - (tat - now)
-  if math.floor(room / interval) <= ahead then
-    return hold((ahead + 1) * interval - room, 'rate')
-  end
-  redis.call('HSET', state, 'tat', tat + interval)
-  redis.call('PEXPIRE', state, 21600000)
-end
-redis.call('ZADD', permits, now + lease, id)
-redis.call('PEXPIRE', permits, lease * 2)
-if queued then
-  redis.call('ZREM', wait, job)
-  redis.call('HDEL', seen, job)
-end
-return {1, 0, ''}
-"""
-)
-
-# KEYS: permits, state. ARGV: permit id, '1' when the request succeeded (ends a run of 429s).
-RELEASE = """
-redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[2] == '1' then redis.call('HDEL', KEYS[2], 'strikes') end
-return 1
-"""
-
-# KEYS: permits. ARGV: lease ms, permit ids… (only those still held are renewed).
-RENEW = (
-    _CLOCK
-    + """
-local n = 0
-for i = 2, #ARGV do
-  n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
-end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
-return n
-"""
-)
-
-# KEYS: state. ARGV: delay ms from the host's headers (-1: none), strike ('1': a 429; '0': a
-# softer "back off" such as Consumet's 500), recovery per ms, then the constants below.
-# → {strikes, cool-down ms left, why}
-THROTTLE = (
-    _CLOCK
-    + """
-local state = KEYS[1]
-local delay, strike, recover = tonumber(ARGV[1]), ARGV[2] == '1', tonumber(ARGV[3])
-local repeat_ms, min_factor, default_ms = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local ban_strikes, ban_base, ban_max = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
-local s = redis.call('HMGET', state, 'cool', 'factor', 'factor_at', 'strikes', 'struck_at',
-  'last429')
-local cool = tonumber(s[1]) or 0
-local strikes = tonumber(s[4]) or 0
-local why = 'rate limit'
-local wait = delay
-if strike then
-  local factor = budget(s[2], s[3], recover)
-  if now - (tonumber(s[5]) or 0) >= 1000 then
-    strikes = strikes + 1
-    redis.call('HSET', state, 'strikes', strikes, 'struck_at', now)
-  end
-  if now - (tonumber(s[6]) or -1e15) < repeat_ms and now - (tonumber(s[3]) or 0) >= 1000 then
-    factor = math.max(min_factor, factor / 2)
-  end
-  redis.call('HSET', state, 'factor', factor, 'factor_at', now, 'last429', now)
-  if wait < 0 then wait = math.min(ban_base, default_ms * 2 ^ (math.max(strikes, 1) - 1)) end
-  if strikes >= ban_strikes then
-    wait = math.max(wait, math.min(ban_max, ban_base * 2 ^ (strikes - ban_strikes)))
-    why = 'ban'
-  end
-elseif wait < 0 then
-  wait = default_ms
-end
-if now + wait > cool then
-  cool = now + wait
-  redis.call('HSET', state, 'cool', cool, 'why', why)
-end
-redis.call('PEXPIRE', state, 21600000)
-return {strikes, math.max(0, cool - now), why}
-"""
-)
-
-
-def _keys(host: str) -> tuple[str, str, str, str]:
-    tag = f"hl:{{{host}}}"  # one hash slot per host, should Redis be a cluster
-    return f"{tag}:permits", f"{tag}:state", f"{tag}:wait", f"{tag}:seen"
 
 
 def hold_text(host: str, why: str, seconds: float) -> str:
@@ -210,6 +81,59 @@ def hold_text(host: str, why: str, seconds: float) -> str:
     if why in ("rate limit", "rate"):  # a 429's cool-down, or the configured rate's next slot
         return f"waiting for host {host} (rate limit, {resumes})"
     return f"waiting for host {host} (busy with other downloads, taking turns)"
+
+
+class _Wakes:
+    """This job's subscription to one host's wake channel: `turns` counts the RELEASEs that
+    named the job, so a wake-up that lands while the job is still asking is not lost."""
+
+    def __init__(self, redis: Redis, host: str, job: str) -> None:
+        self._pubsub = redis.pubsub()
+        self._channel = wake_channel(host)
+        self._job = job
+        self.turns = 0
+        self._changed = asyncio.Event()
+        self.ready = asyncio.Event()
+        self._task = asyncio.create_task(self._listen())
+
+    async def _listen(self) -> None:
+        try:
+            await self._pubsub.subscribe(self._channel)
+            while True:
+                message = await self._pubsub.get_message(timeout=None)
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":
+                    self.ready.set()
+                    continue
+                data = message["data"]
+                names = (data.decode() if isinstance(data, bytes) else str(data)).split()
+                if self._job in names:
+                    self.turns += 1
+                    self._changed.set()
+        except RedisError as exc:  # the gate's re-check every BUSY_RECHECK_S still runs
+            log.warning("host wake-ups unavailable, re-checking on a timer: %s", exc)
+        finally:
+            self.ready.set()
+
+    @property
+    def alive(self) -> bool:
+        return not self._task.done()
+
+    async def wait(self, seen: int, timeout: float) -> None:
+        """Return once the job was named after `seen` turns, or after `timeout` seconds."""
+        if self.turns != seen:
+            return
+        self._changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+
+    async def aclose(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        with contextlib.suppress(RedisError):
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
 class Permit:
@@ -244,8 +168,14 @@ class FleetGate:
         *,
         lease_seconds: int = 15,
         on_hold: Hold | None = None,
+        recheck_s: float = RECHECK_S,
     ) -> None:
+        self._redis = redis
         self._limits = limits
+        self._recheck_s = recheck_s
+        # A waiter that missed three re-checks has gone and loses its turn.
+        self._waiter_ttl_ms = round(3000 * recheck_s)
+        self._wakes: dict[str, _Wakes] = {}
         self._job = job_id
         self._lease_ms = lease_seconds * 1000
         self._on_hold = on_hold
@@ -301,7 +231,7 @@ class FleetGate:
     async def _wait_for_permit(self, host: str, limit: HostLimit, permit_id: str) -> bool:
         """Ask until granted; False when Redis is away (then the request goes ahead unbudgeted:
         the job's own per-host limit still holds, and a Redis restart lasts seconds)."""
-        keys = _keys(host)
+        keys = host_keys(host)
         args: list[str | int | float] = [
             permit_id,
             self._job,
@@ -309,12 +239,13 @@ class FleetGate:
             limit.rate or 0,
             limit.burst,
             self._lease_ms,
-            WAITER_TTL_MS,
+            self._waiter_ttl_ms,
             RECOVERY_PER_S / 1000,
         ]
         started = time.monotonic()
-        poll = 0.01
         while True:
+            wakes = self._wakes.get(host)
+            seen = wakes.turns if wakes is not None else 0
             try:
                 self.calls += 1
                 granted, wait_ms, why = await self._acquire(keys=keys, args=args)
@@ -326,15 +257,27 @@ class FleetGate:
                 return True
             why = str(why)
             if why == "busy":
-                wait, poll = poll, min(0.08, poll * 2)
+                wait = self._recheck_s
             else:
                 # At least MIN_POLL_S: a job ahead of us that is late for its slot would
                 # otherwise have every job behind it asking again and again.
                 wait = max(MIN_POLL_S, int(wait_ms) / 1000)
             if why in ("rate limit", "ban") or time.monotonic() - started >= SHOW_AFTER_S:
                 await self._show(hold_text(host, why, wait))
-            # Re-ask at least every second so this job keeps its place in the host's line.
-            await asyncio.sleep(min(wait, 1.0))
+            # Re-ask at least every `recheck_s` so this job keeps its place in the host's line.
+            wait = min(wait, self._recheck_s)
+            if why != "busy":
+                await asyncio.sleep(wait)
+            elif wakes is None or not wakes.alive:
+                # Subscribed only now: a permit freed before the subscription took hold named
+                # nobody who listens, so ask again at once.
+                if wakes is not None:
+                    await wakes.aclose()
+                wakes = self._wakes[host] = _Wakes(self._redis, host, self._job)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakes.ready.wait(), wait)
+            else:
+                await wakes.wait(seen, wait)
 
     async def _show(self, text: str | None) -> None:
         """Tell the job it is held (at most once a second) or no longer held."""
@@ -348,10 +291,16 @@ class FleetGate:
         await self._on_hold(text)
 
     async def _give_back(self, host: str, permit_id: str, ok: bool) -> None:
-        permits, state, _, _ = _keys(host)
+        args = [
+            permit_id,
+            "1" if ok else "0",
+            self._limits.for_host(host).concurrency,
+            self._waiter_ttl_ms,
+            wake_channel(host),
+        ]
         try:
             self.calls += 1
-            await self._release(keys=[permits, state], args=[permit_id, "1" if ok else "0"])
+            await self._release(keys=host_keys(host), args=args)
         except RedisError as exc:  # the lease runs out on its own
             log.warning("could not release a permit for %s: %s", host, exc)
 
@@ -371,7 +320,7 @@ class FleetGate:
         ]
         try:
             self.calls += 1
-            strikes, cool_ms, why = await self._throttle(keys=[_keys(host)[1]], args=args)
+            strikes, cool_ms, why = await self._throttle(keys=[host_keys(host)[1]], args=args)
         except RedisError as exc:
             log.warning("could not record a 429 from %s: %s", host, exc)
             return delay or 1.0
@@ -388,11 +337,14 @@ class FleetGate:
                     continue
                 try:
                     self.calls += 1
-                    await self._renew(keys=[_keys(host)[0]], args=[self._lease_ms, *ids])
+                    await self._renew(keys=[host_keys(host)[0]], args=[self._lease_ms, *ids])
                 except RedisError as exc:
                     log.warning("could not renew permits for %s: %s", host, exc)
 
     async def aclose(self) -> None:
+        wakes, self._wakes = list(self._wakes.values()), {}
+        for subscription in wakes:
+            await subscription.aclose()
         if self._renewer is not None:
             self._renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,8 @@ cool-downs from 429 headers, halving, bans, turns, and what a held job is told."
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -43,11 +45,12 @@ def _gate(redis: Redis, rules: str, job: str, **kw: Any) -> FleetGate:
 async def _ask(gate: FleetGate, host: str, permit_id: str, job: str) -> tuple[int, int, str]:
     """One raw ACQUIRE call, as a gate makes it."""
     limit = gate._limits.for_host(host)
-    from manhwa.hostlimits import RECOVERY_PER_S, WAITER_TTL_MS, _keys
+    from manhwa.hostlimits import RECOVERY_PER_S
+    from manhwa.hostlimits_scripts import host_keys
 
     args = [permit_id, job, limit.concurrency, limit.rate or 0, limit.burst, 60_000]
     granted, wait, why = await gate._acquire(
-        keys=_keys(host), args=[*args, WAITER_TTL_MS, RECOVERY_PER_S / 1000]
+        keys=host_keys(host), args=[*args, gate._waiter_ttl_ms, RECOVERY_PER_S / 1000]
     )
     return int(granted), int(wait), str(why)
 
@@ -107,6 +110,66 @@ def test_held_permits_are_renewed_past_their_lease(redis_server: RedisServer) ->
         await slow.aclose()
 
     _run(redis_server, body)
+
+
+# Another worker process holding `host`'s only permit until told (a line on stdin) to let go.
+_HOLDER = """
+import asyncio, sys
+from redis.asyncio import Redis
+from manhwa.hostlimits import FleetGate
+from manhwa.hostlimits_rules import HostLimits, parse_host_limits
+
+async def main(url, host):
+    redis = Redis.from_url(url)
+    gate = FleetGate(redis, HostLimits(parse_host_limits(host + '=1'), 8), 'holder')
+    async with gate.hold(host):
+        print('held', flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    await gate.aclose()
+    await redis.aclose()
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_a_permit_freed_in_another_process_wakes_the_waiter_at_once(
+    redis_server: RedisServer,
+) -> None:
+    """The waiter re-checks only every 60 s on its own: it gets the permit because the other
+    process's release names it, after three asks (busy; again once subscribed; granted)."""
+    host = _host()
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, f"{redis_server.url}/0", host],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        let_go = holder.stdin
+
+        async def body(redis: Redis) -> None:
+            gate = _gate(redis, f"{host}=1", "waiter", recheck_s=60)
+
+            async def take() -> int:
+                async with gate.hold(host):
+                    return gate.calls
+
+            task = asyncio.create_task(take())
+            while gate.calls < 2:  # refused, subscribed, asking again
+                assert not task.done()
+                await asyncio.sleep(0.01)
+            let_go.write("\n")
+            let_go.flush()
+            calls = await asyncio.wait_for(task, 30)  # the re-check alone would take 60 s
+            assert calls <= 3
+            await gate.aclose()
+
+        try:
+            _run(redis_server, body)
+        finally:
+            let_go.close()
+        assert holder.wait(30) == 0
 
 
 def test_rate_is_spaced_by_gcra(redis_server: RedisServer) -> None:
