@@ -44,18 +44,21 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from .config import Settings
+from .hostlimits_channel import HostChannel
 from .hostlimits_rules import HostLimit, HostLimits
-from .hostlimits_scripts import ACQUIRE, RELEASE, RENEW, THROTTLE, host_keys, wake_channel
+from .hostlimits_scripts import ACQUIRE, RELEASE, RENEW, THROTTLE, host_channel, host_keys
 from .outbound import retry_delay
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ BAN_BASE_MS = 60_000
 BAN_MAX_MS = 15 * 60_000
 MIN_POLL_S = 0.005
 RECHECK_S = 1.0  # a waiting job re-asks at least this often: keeps its place, notices expiries
+KEEP_S = 0.05  # a spare permit unused this long goes back to the fleet
 SHOW_AFTER_S = 2.0  # a wait for a busy host shows in the status only once it lasts this long
 Hold = Callable[[str | None], Awaitable[None]]
 
@@ -81,59 +85,6 @@ def hold_text(host: str, why: str, seconds: float) -> str:
     if why in ("rate limit", "rate"):  # a 429's cool-down, or the configured rate's next slot
         return f"waiting for host {host} (rate limit, {resumes})"
     return f"waiting for host {host} (busy with other downloads, taking turns)"
-
-
-class _Wakes:
-    """This job's subscription to one host's wake channel: `turns` counts the RELEASEs that
-    named the job, so a wake-up that lands while the job is still asking is not lost."""
-
-    def __init__(self, redis: Redis, host: str, job: str) -> None:
-        self._pubsub = redis.pubsub()
-        self._channel = wake_channel(host)
-        self._job = job
-        self.turns = 0
-        self._changed = asyncio.Event()
-        self.ready = asyncio.Event()
-        self._task = asyncio.create_task(self._listen())
-
-    async def _listen(self) -> None:
-        try:
-            await self._pubsub.subscribe(self._channel)
-            while True:
-                message = await self._pubsub.get_message(timeout=None)
-                if message is None:
-                    continue
-                if message["type"] == "subscribe":
-                    self.ready.set()
-                    continue
-                data = message["data"]
-                names = (data.decode() if isinstance(data, bytes) else str(data)).split()
-                if self._job in names:
-                    self.turns += 1
-                    self._changed.set()
-        except RedisError as exc:  # the gate's re-check every BUSY_RECHECK_S still runs
-            log.warning("host wake-ups unavailable, re-checking on a timer: %s", exc)
-        finally:
-            self.ready.set()
-
-    @property
-    def alive(self) -> bool:
-        return not self._task.done()
-
-    async def wait(self, seen: int, timeout: float) -> None:
-        """Return once the job was named after `seen` turns, or after `timeout` seconds."""
-        if self.turns != seen:
-            return
-        self._changed.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout)
-
-    async def aclose(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        with contextlib.suppress(RedisError):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
 class Permit:
@@ -155,6 +106,17 @@ class Permit:
         return self.throttled_for
 
 
+@dataclass
+class _Host:
+    """What one job knows and keeps for one host."""
+
+    line: asyncio.Lock = field(default_factory=asyncio.Lock)  # one asker at a time, in order
+    held: set[str] = field(default_factory=set)  # permits in use or kept spare (all renewed)
+    spares: dict[str, float] = field(default_factory=dict)  # kept permit id → when kept
+    channel: HostChannel | None = None
+    clean_seq: int = -1  # `seq` of the last grant that found nobody waiting and no strikes
+
+
 class FleetGate:
     """One job's share of the fleet-wide host budgets: an `outbound.HostGate` whose permits come
     from Redis. `on_hold` hears what the job should say while the gate holds it back (None once
@@ -169,21 +131,22 @@ class FleetGate:
         lease_seconds: int = 15,
         on_hold: Hold | None = None,
         recheck_s: float = RECHECK_S,
+        keep_s: float = KEEP_S,
     ) -> None:
         self._redis = redis
         self._limits = limits
-        self._recheck_s = recheck_s
-        # A waiter that missed three re-checks has gone and loses its turn.
-        self._waiter_ttl_ms = round(3000 * recheck_s)
-        self._wakes: dict[str, _Wakes] = {}
         self._job = job_id
         self._lease_ms = lease_seconds * 1000
         self._on_hold = on_hold
+        self._recheck_s = recheck_s
+        # A waiter that missed three re-checks has gone and loses its turn.
+        self._waiter_ttl_ms = round(3000 * recheck_s)
+        self._keep_s = keep_s
         self._prefix = f"{job_id}:{secrets.token_hex(4)}:"
         self._ids = itertools.count()
-        self._lines: dict[str, asyncio.Lock] = {}
-        self._held: defaultdict[str, set[str]] = defaultdict(set)
+        self._hosts: defaultdict[str, _Host] = defaultdict(_Host)
         self._renewer: asyncio.Task[None] | None = None
+        self._chores: set[asyncio.Task[None]] = set()
         self._shown: tuple[str | None, float] = (None, 0.0)
         self.calls = 0  # Redis round trips made, for the benchmark's cost per image
         self._acquire = redis.register_script(ACQUIRE)
@@ -208,15 +171,15 @@ class FleetGate:
     async def hold(self, host: str) -> AsyncIterator[Permit]:
         """Hold one of `host`'s permits for the body of the `async with`."""
         host = host.lower()
-        wanted = f"{self._prefix}{next(self._ids)}"
-        permit_id: str | None = wanted
-        line = self._lines.setdefault(host, asyncio.Lock())
-        async with line:
-            if not await self._wait_for_permit(host, self._limits.for_host(host), wanted):
-                permit_id = None
+        state = self._hosts[host]
+        limit = self._limits.for_host(host)
+        async with state.line:
+            permit_id = self._take_spare(state, limit)
+            if permit_id is None:
+                permit_id = await self._wait_for_permit(host, state, limit)
         permit = Permit(self, host, permit_id)
         if permit_id is not None:
-            self._held[host].add(permit_id)
+            state.held.add(permit_id)
             if self._renewer is None or self._renewer.done():
                 self._renewer = asyncio.create_task(self._renew_forever())
         ok = False
@@ -225,12 +188,86 @@ class FleetGate:
             ok = permit.throttled_for is None
         finally:
             if permit_id is not None:
-                self._held[host].discard(permit_id)
-                await self._give_back(host, permit_id, ok)
+                if ok and self._may_keep(state, limit):
+                    self._keep(host, state, permit_id)
+                else:
+                    state.held.discard(permit_id)
+                    await self._give_back(host, permit_id, ok)
 
-    async def _wait_for_permit(self, host: str, limit: HostLimit, permit_id: str) -> bool:
-        """Ask until granted; False when Redis is away (then the request goes ahead unbudgeted:
-        the job's own per-host limit still holds, and a Redis restart lasts seconds)."""
+    def _may_keep(self, state: _Host, limit: HostLimit) -> bool:
+        """Whether a permit may pass from one request of this job to its next without Redis:
+        the host has no rate (each request must take its own slot of that), and the last grant
+        found nobody waiting and no 429 strikes, with no "wait"/"stop" heard since."""
+        channel = state.channel
+        return (
+            limit.rate is None
+            and channel is not None
+            and channel.listening
+            and state.clean_seq >= channel.stop_seq
+        )
+
+    def _take_spare(self, state: _Host, limit: HostLimit) -> str | None:
+        if state.spares and self._may_keep(state, limit):
+            permit_id = next(iter(state.spares))
+            del state.spares[permit_id]
+            return permit_id
+        return None
+
+    def _keep(self, host: str, state: _Host, permit_id: str) -> None:
+        """Keep a finished request's permit for the job's next request to `host`; it goes back
+        after `keep_s` unused, at once when another job waits or the host throttles."""
+        first = not state.spares
+        state.spares[permit_id] = time.monotonic()
+        if state.channel is not None:
+            state.channel.nudge()  # our own head of line may be waiting for the host
+        if first:
+            self._chore(self._return_spares(host, state, idle=True))
+
+    def _chore(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)
+
+    async def _return_spares(self, host: str, state: _Host, *, idle: bool) -> None:
+        """Give back the spare permits: all of them, or (`idle`) each once unused `keep_s`."""
+        while state.spares:
+            if idle:
+                oldest = min(state.spares.values())
+                await asyncio.sleep(max(0.0, oldest + self._keep_s - time.monotonic()))
+                cutoff = time.monotonic() - self._keep_s
+            else:
+                cutoff = math.inf
+            for permit_id in [p for p, at in state.spares.items() if at <= cutoff]:
+                del state.spares[permit_id]
+                state.held.discard(permit_id)
+                await self._give_back(host, permit_id, True)
+            if not idle:
+                return
+
+    def _on_stop(self, host: str) -> Callable[[], None]:
+        def stop() -> None:
+            state = self._hosts[host]
+            if state.spares:
+                self._chore(self._return_spares(host, state, idle=False))
+
+        return stop
+
+    async def _subscribe(self, host: str, state: _Host) -> HostChannel:
+        if state.channel is not None:
+            await state.channel.aclose()
+        state.channel = HostChannel(self._redis, host, self._job, self._on_stop(host))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.channel.ready.wait(), self._recheck_s)
+        # A job that started waiting before we listened was not heard: keep nothing until a
+        # grant made while listening says nobody waits.
+        state.clean_seq = -1
+        return state.channel
+
+    async def _wait_for_permit(self, host: str, state: _Host, limit: HostLimit) -> str | None:
+        """Ask until granted (or a spare of the job's own comes free); None when Redis is away
+        (then the request goes ahead unbudgeted: the job's own per-host limit still holds, and a
+        Redis restart lasts seconds)."""
+        permit_id = f"{self._prefix}{next(self._ids)}"
         keys = host_keys(host)
         args: list[str | int | float] = [
             permit_id,
@@ -241,43 +278,48 @@ class FleetGate:
             self._lease_ms,
             self._waiter_ttl_ms,
             RECOVERY_PER_S / 1000,
+            host_channel(host),
         ]
         started = time.monotonic()
         while True:
-            wakes = self._wakes.get(host)
-            seen = wakes.turns if wakes is not None else 0
+            spare = self._take_spare(state, limit)
+            if spare is not None:
+                await self._show(None)
+                return spare
+            channel = state.channel
+            seen = channel.turns if channel is not None else 0
             try:
                 self.calls += 1
-                granted, wait_ms, why = await self._acquire(keys=keys, args=args)
+                answer = await self._acquire(keys=keys, args=args)
             except RedisError as exc:
                 log.warning("host budget for %s unavailable, going ahead: %s", host, exc)
-                return False
-            if int(granted):
+                return None
+            if int(answer[0]):
+                waiting, seq, strikes = (int(x) for x in answer[3:6])
+                state.clean_seq = seq if waiting == 0 and strikes == 0 else -1
+                if limit.rate is None and (channel is None or not channel.listening):
+                    await self._subscribe(host, state)  # to hear when spares must go back
                 await self._show(None)
-                return True
-            why = str(why)
+                return permit_id
+            why = str(answer[2])
             if why == "busy":
                 wait = self._recheck_s
             else:
                 # At least MIN_POLL_S: a job ahead of us that is late for its slot would
                 # otherwise have every job behind it asking again and again.
-                wait = max(MIN_POLL_S, int(wait_ms) / 1000)
+                wait = max(MIN_POLL_S, int(answer[1]) / 1000)
             if why in ("rate limit", "ban") or time.monotonic() - started >= SHOW_AFTER_S:
                 await self._show(hold_text(host, why, wait))
             # Re-ask at least every `recheck_s` so this job keeps its place in the host's line.
             wait = min(wait, self._recheck_s)
             if why != "busy":
                 await asyncio.sleep(wait)
-            elif wakes is None or not wakes.alive:
+            elif channel is None or not channel.listening:
                 # Subscribed only now: a permit freed before the subscription took hold named
                 # nobody who listens, so ask again at once.
-                if wakes is not None:
-                    await wakes.aclose()
-                wakes = self._wakes[host] = _Wakes(self._redis, host, self._job)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wakes.ready.wait(), wait)
+                await self._subscribe(host, state)
             else:
-                await wakes.wait(seen, wait)
+                await channel.wait(seen, wait)
 
     async def _show(self, text: str | None) -> None:
         """Tell the job it is held (at most once a second) or no longer held."""
@@ -296,7 +338,7 @@ class FleetGate:
             "1" if ok else "0",
             self._limits.for_host(host).concurrency,
             self._waiter_ttl_ms,
-            wake_channel(host),
+            host_channel(host),
         ]
         try:
             self.calls += 1
@@ -317,6 +359,7 @@ class FleetGate:
             BAN_STRIKES,
             BAN_BASE_MS,
             BAN_MAX_MS,
+            host_channel(host),
         ]
         try:
             self.calls += 1
@@ -330,21 +373,28 @@ class FleetGate:
 
     async def _renew_forever(self) -> None:
         """Extend this job's permits while their requests run (a download can outlast a lease)."""
-        while any(self._held.values()):
+        while any(state.held for state in self._hosts.values()):
             await asyncio.sleep(self._lease_ms / 3000)
-            for host, ids in list(self._held.items()):
-                if not ids:
+            for host, state in list(self._hosts.items()):
+                if not state.held:
                     continue
                 try:
                     self.calls += 1
-                    await self._renew(keys=[host_keys(host)[0]], args=[self._lease_ms, *ids])
+                    await self._renew(keys=[host_keys(host)[0]], args=[self._lease_ms, *state.held])
                 except RedisError as exc:
                     log.warning("could not renew permits for %s: %s", host, exc)
 
     async def aclose(self) -> None:
-        wakes, self._wakes = list(self._wakes.values()), {}
-        for subscription in wakes:
-            await subscription.aclose()
+        """Give back the spare permits and stop listening and renewing."""
+        for task in list(self._chores):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for host, state in self._hosts.items():
+            await self._return_spares(host, state, idle=False)
+            if state.channel is not None:
+                await state.channel.aclose()
+                state.channel = None
         if self._renewer is not None:
             self._renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

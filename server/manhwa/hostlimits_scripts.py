@@ -1,4 +1,5 @@
-"""The Lua scripts behind the fleet-wide host budgets (`hostlimits.FleetGate` runs them).
+"""The Lua scripts behind the fleet-wide host budgets (`hostlimits.FleetGate` runs them)
+and the names of their keys and channel.
 
 Apart from the gate because they are a second language with their own contract: each script is
 one atomic decision on Redis's clock (`TIME`), and its KEYS/ARGV/reply are spelled in the
@@ -19,7 +20,10 @@ end
 """
 
 # KEYS: permits, state, wait, seen. ARGV: permit id, job, limit, rate/s (0: none), burst,
-# lease ms, waiter ttl ms, recovery per ms. → {1, 0, ''} granted, or {0, wait ms, why}.
+# lease ms, waiter ttl ms, recovery per ms, channel.
+# → {1, 0, '', jobs still waiting, seq, strikes} granted, or {0, wait ms, why}.
+# A job that starts to wait says so on the host's channel ("wait <seq>"): jobs keeping spare
+# permits give them back (see `hostlimits.FleetGate`); `seq` orders that against grants.
 ACQUIRE = (
     _CLOCK
     + """
@@ -46,7 +50,9 @@ if #waiters > 0 then
 end
 local function hold(ms, why)
   if not queued then
-    redis.call('ZADD', wait, redis.call('HINCRBY', state, 'seq', 1), job)
+    local seq = redis.call('HINCRBY', state, 'seq', 1)
+    redis.call('ZADD', wait, seq, job)
+    redis.call('PUBLISH', ARGV[9], 'wait ' .. seq)
   end
   redis.call('HSET', seen, job, now)
   redis.call('PEXPIRE', wait, 60000)
@@ -75,12 +81,13 @@ if queued then
   redis.call('ZREM', wait, job)
   redis.call('HDEL', seen, job)
 end
-return {1, 0, ''}
+local after = redis.call('HMGET', state, 'seq', 'strikes')
+return {1, 0, '', redis.call('ZCARD', wait), tonumber(after[1]) or 0, tonumber(after[2]) or 0}
 """
 )
 
 # KEYS: permits, state, wait, seen. ARGV: permit id, '1' when the request succeeded (ends a run
-# of 429s), limit, waiter ttl ms, wake channel. → how many waiting jobs were woken.
+# of 429s), limit, waiter ttl ms, channel. → how many waiting jobs were woken.
 # A freed permit wakes the jobs whose turn it is (the first live waiters, as many as permits are
 # free) by publishing their ids on the host's channel, so a job waiting in another process asks
 # again at once instead of on its next poll. Nobody waiting: no publish (the fast path).
@@ -103,7 +110,7 @@ for i, w in ipairs(waiters) do
     if #named >= free then break end
   end
 end
-if #named > 0 then redis.call('PUBLISH', ARGV[5], table.concat(named, ' ')) end
+if #named > 0 then redis.call('PUBLISH', ARGV[5], 'turn ' .. table.concat(named, ' ')) end
 return #named
 """
 )
@@ -122,7 +129,8 @@ return n
 )
 
 # KEYS: state. ARGV: delay ms from the host's headers (-1: none), strike ('1': a 429; '0': a
-# softer "back off" such as Consumet's 500), recovery per ms, then the constants below.
+# softer "back off" such as Consumet's 500), recovery per ms, then the constants below, then
+# the channel ("stop <seq>" on it: spare permits go back, the host is cooling down).
 # → {strikes, cool-down ms left, why}
 THROTTLE = (
     _CLOCK
@@ -159,6 +167,7 @@ if now + wait > cool then
   cool = now + wait
   redis.call('HSET', state, 'cool', cool, 'why', why)
 end
+redis.call('PUBLISH', ARGV[10], 'stop ' .. redis.call('HINCRBY', state, 'seq', 1))
 redis.call('PEXPIRE', state, 21600000)
 return {strikes, math.max(0, cool - now), why}
 """
@@ -171,6 +180,7 @@ def host_keys(host: str) -> tuple[str, str, str, str]:
     return f"{tag}:permits", f"{tag}:state", f"{tag}:wait", f"{tag}:seen"
 
 
-def wake_channel(host: str) -> str:
-    """Where RELEASE names the jobs whose turn it is (see `hostlimits.FleetGate`)."""
+def host_channel(host: str) -> str:
+    """The host's channel: "turn <jobs>" (RELEASE names the jobs whose turn it is), "wait <seq>"
+    (a job started waiting), "stop <seq>" (a 429 or back-off): see `hostlimits.FleetGate`."""
     return f"hl:{{{host}}}:free"
