@@ -24,18 +24,14 @@ Redis's clock, whether a request may start now:
   job thus alternates with a 500-chapter one instead of waiting behind it.
 
 Inside one job, requests for a host line up locally (an asyncio.Lock) and only the head of that
-line talks to Redis, so a job costs Redis one script call per request when the host is free (plus
-one to release).
-
-**Waiting without polling**: a job refused because the host is busy subscribes to the host's
-channel and sleeps until a RELEASE names it (the script publishes the ids of the live waiters
-whose turn it is, only when someone waits), then asks again. It still re-asks every
-`RECHECK_S` (which also keeps its place in line), so a SIGKILLed holder's permit that
-expires with its lease, or a wake-up lost with a dropped connection, costs at most that long.
-When budgets were polled every 5–80 ms, two processes sharing 8 permits of one host were slower
-than one process holding all 8 (0.8×): a freed permit sat idle until the other's next poll.
-Waits for the rate's next slot or a cool-down's end sleep exactly as long as the script says.
-The Lua scripts live in `hostlimits_scripts.py`.
+line talks to Redis. The modules beside this one keep that cheap:
+- `hostlimits_spares`: a finished request's permit passes to the job's next request to the host
+  with no Redis call, while nobody else waits and the host has no rate (else ACQUIRE + RELEASE);
+- `hostlimits_channel`: a job refused by a busy host sleeps until a RELEASE names it on the
+  host's channel, re-asking every `RECHECK_S` (its place in line; an expired lease, a lost
+  wake-up). Polling every 5–80 ms instead made two processes sharing one host's 8 permits
+  slower than one process holding all 8: a freed permit sat idle until the next poll.
+- `hostlimits_scripts`: the Lua scripts, their keys and the channel.
 """
 
 from __future__ import annotations
@@ -44,12 +40,10 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import math
 import secrets
 import time
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from redis.asyncio import Redis
@@ -59,6 +53,7 @@ from .config import Settings
 from .hostlimits_channel import HostChannel
 from .hostlimits_rules import HostLimit, HostLimits
 from .hostlimits_scripts import ACQUIRE, RELEASE, RENEW, THROTTLE, host_channel, host_keys
+from .hostlimits_spares import Spares
 from .outbound import retry_delay
 
 log = logging.getLogger(__name__)
@@ -106,15 +101,14 @@ class Permit:
         return self.throttled_for
 
 
-@dataclass
 class _Host:
     """What one job knows and keeps for one host."""
 
-    line: asyncio.Lock = field(default_factory=asyncio.Lock)  # one asker at a time, in order
-    held: set[str] = field(default_factory=set)  # permits in use or kept spare (all renewed)
-    spares: dict[str, float] = field(default_factory=dict)  # kept permit id → when kept
-    channel: HostChannel | None = None
-    clean_seq: int = -1  # `seq` of the last grant that found nobody waiting and no strikes
+    def __init__(self, give_back: Callable[[str], Awaitable[None]], keep_s: float) -> None:
+        self.line = asyncio.Lock()  # one asker at a time, in arrival order
+        self.held: set[str] = set()  # permits in use or kept spare (all renewed)
+        self.spares = Spares(give_back, keep_s)
+        self.channel: HostChannel | None = None
 
 
 class FleetGate:
@@ -144,9 +138,8 @@ class FleetGate:
         self._keep_s = keep_s
         self._prefix = f"{job_id}:{secrets.token_hex(4)}:"
         self._ids = itertools.count()
-        self._hosts: defaultdict[str, _Host] = defaultdict(_Host)
+        self._hosts: dict[str, _Host] = {}
         self._renewer: asyncio.Task[None] | None = None
-        self._chores: set[asyncio.Task[None]] = set()
         self._shown: tuple[str | None, float] = (None, 0.0)
         self.calls = 0  # Redis round trips made, for the benchmark's cost per image
         self._acquire = redis.register_script(ACQUIRE)
@@ -171,10 +164,10 @@ class FleetGate:
     async def hold(self, host: str) -> AsyncIterator[Permit]:
         """Hold one of `host`'s permits for the body of the `async with`."""
         host = host.lower()
-        state = self._hosts[host]
+        state = self._host(host)
         limit = self._limits.for_host(host)
         async with state.line:
-            permit_id = self._take_spare(state, limit)
+            permit_id = state.spares.take(limit, state.channel)
             if permit_id is None:
                 permit_id = await self._wait_for_permit(host, state, limit)
         permit = Permit(self, host, permit_id)
@@ -188,79 +181,33 @@ class FleetGate:
             ok = permit.throttled_for is None
         finally:
             if permit_id is not None:
-                if ok and self._may_keep(state, limit):
-                    self._keep(host, state, permit_id)
+                if ok and state.spares.may_keep(limit, state.channel):
+                    state.spares.keep(permit_id)
+                    if state.channel is not None:
+                        state.channel.nudge()  # our own head of line may be waiting for one
                 else:
                     state.held.discard(permit_id)
                     await self._give_back(host, permit_id, ok)
 
-    def _may_keep(self, state: _Host, limit: HostLimit) -> bool:
-        """Whether a permit may pass from one request of this job to its next without Redis:
-        the host has no rate (each request must take its own slot of that), and the last grant
-        found nobody waiting and no 429 strikes, with no "wait"/"stop" heard since."""
-        channel = state.channel
-        return (
-            limit.rate is None
-            and channel is not None
-            and channel.listening
-            and state.clean_seq >= channel.stop_seq
-        )
+    def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host(partial(self._give_spare, host), self._keep_s)
+        return state
 
-    def _take_spare(self, state: _Host, limit: HostLimit) -> str | None:
-        if state.spares and self._may_keep(state, limit):
-            permit_id = next(iter(state.spares))
-            del state.spares[permit_id]
-            return permit_id
-        return None
-
-    def _keep(self, host: str, state: _Host, permit_id: str) -> None:
-        """Keep a finished request's permit for the job's next request to `host`; it goes back
-        after `keep_s` unused, at once when another job waits or the host throttles."""
-        first = not state.spares
-        state.spares[permit_id] = time.monotonic()
-        if state.channel is not None:
-            state.channel.nudge()  # our own head of line may be waiting for the host
-        if first:
-            self._chore(self._return_spares(host, state, idle=True))
-
-    def _chore(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._chores.add(task)
-        task.add_done_callback(self._chores.discard)
-
-    async def _return_spares(self, host: str, state: _Host, *, idle: bool) -> None:
-        """Give back the spare permits: all of them, or (`idle`) each once unused `keep_s`."""
-        while state.spares:
-            if idle:
-                oldest = min(state.spares.values())
-                await asyncio.sleep(max(0.0, oldest + self._keep_s - time.monotonic()))
-                cutoff = time.monotonic() - self._keep_s
-            else:
-                cutoff = math.inf
-            for permit_id in [p for p, at in state.spares.items() if at <= cutoff]:
-                del state.spares[permit_id]
-                state.held.discard(permit_id)
-                await self._give_back(host, permit_id, True)
-            if not idle:
-                return
-
-    def _on_stop(self, host: str) -> Callable[[], None]:
-        def stop() -> None:
-            state = self._hosts[host]
-            if state.spares:
-                self._chore(self._return_spares(host, state, idle=False))
-
-        return stop
+    async def _give_spare(self, host: str, permit_id: str) -> None:
+        self._hosts[host].held.discard(permit_id)
+        await asyncio.shield(self._give_back(host, permit_id, True))  # even as the job ends
 
     async def _subscribe(self, host: str, state: _Host) -> HostChannel:
         if state.channel is not None:
             await state.channel.aclose()
-        state.channel = HostChannel(self._redis, host, self._job, self._on_stop(host))
+        state.channel = HostChannel(self._redis, host, self._job, state.spares.give_all)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(state.channel.ready.wait(), self._recheck_s)
         # A job that started waiting before we listened was not heard: keep nothing until a
         # grant made while listening says nobody waits.
-        state.clean_seq = -1
+        state.spares.distrust()
         return state.channel
 
     async def _wait_for_permit(self, host: str, state: _Host, limit: HostLimit) -> str | None:
@@ -282,7 +229,7 @@ class FleetGate:
         ]
         started = time.monotonic()
         while True:
-            spare = self._take_spare(state, limit)
+            spare = state.spares.take(limit, state.channel)
             if spare is not None:
                 await self._show(None)
                 return spare
@@ -295,8 +242,7 @@ class FleetGate:
                 log.warning("host budget for %s unavailable, going ahead: %s", host, exc)
                 return None
             if int(answer[0]):
-                waiting, seq, strikes = (int(x) for x in answer[3:6])
-                state.clean_seq = seq if waiting == 0 and strikes == 0 else -1
+                state.spares.granted(*(int(x) for x in answer[3:6]))
                 if limit.rate is None and (channel is None or not channel.listening):
                     await self._subscribe(host, state)  # to hear when spares must go back
                 await self._show(None)
@@ -386,12 +332,8 @@ class FleetGate:
 
     async def aclose(self) -> None:
         """Give back the spare permits and stop listening and renewing."""
-        for task in list(self._chores):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for host, state in self._hosts.items():
-            await self._return_spares(host, state, idle=False)
+        for state in self._hosts.values():
+            await state.spares.aclose()
             if state.channel is not None:
                 await state.channel.aclose()
                 state.channel = None
