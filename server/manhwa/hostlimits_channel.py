@@ -53,7 +53,7 @@ class HostChannel:
                     self.ready.set()
                 elif message["type"] == "message":
                     self._hear(message["data"])
-        except RedisError as exc:  # the gate's timed re-checks still run
+        except (RedisError, OSError) as exc:  # the gate's timed re-checks still run
             log.warning("host channel %s unavailable: %s", self._channel, exc)
         finally:
             self.ready.set()
