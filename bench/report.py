@@ -53,6 +53,8 @@ def table(results: dict[str, Any]) -> str:
         _row(
             rows, "  worker CPU", f"{tp['worker_cpu_s']} s ({tp['worker_cpu_ms_per_image']} ms/img)"
         )
+        if "budget_calls_per_image" in tp:
+            _row(rows, "  host budget Redis calls per image", f"{tp['budget_calls_per_image']}")
         lever = tp.get("lever")
         if lever:
             _row(
@@ -123,14 +125,18 @@ def table(results: dict[str, Any]) -> str:
             )
     scale = results.get("scaling")
     if scale:
-        for run in scale["runs"]:
-            extra = f", {run['speedup']}× of 1" if "speedup" in run else ""
-            _row(
-                rows,
-                f"scaling: {run['jobs']} jobs on {run['processes']} worker process(es)",
-                f"{run['seconds']:.2f} s (bound {run['bound_s']:.2f} s, ratio {run['ratio']:.2f})"
-                f"{extra}",
-            )
+        expect = {"same_host": "≈ 1.0× (one fleet budget)", "own_hosts": "≈ 1.7×+"}
+        for case, where in (("same_host", "one host"), ("own_hosts", "a host each")):
+            for run in scale.get(case, {}).get("runs", []):
+                extra = f", {run['speedup']}× of 1" if "speedup" in run else ""
+                _row(
+                    rows,
+                    f"scaling: {scale['jobs']} jobs, {where}, {run['processes']} pool process(es)",
+                    f"{run['seconds']:.2f} s (bound {run['bound_s']:.2f} s, ratio "
+                    f"{run['ratio']:.2f}, {run['budget_calls_per_image']} budget calls/img)"
+                    f"{extra}",
+                    expect[case] if "speedup" in run else "",
+                )
     width = max(len(r[0]) for r in rows) if rows else 0
     vwidth = max(len(r[1]) for r in rows) if rows else 0
     lines = [f"{name:<{width}}  {value:<{vwidth}}  {goal}".rstrip() for name, value, goal in rows]

@@ -22,7 +22,7 @@ from . import load
 from .baseline import sequential_download
 from .e2e import check_archive, run_jobs
 from .memory import TreeSampler
-from .stack import Stack
+from .stack import LOOPBACK, Stack
 from .workload import Series, loopback_rate, network_floor, total_bytes, warm_up
 
 MB = 1024 * 1024
@@ -67,6 +67,16 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
+def _budget_calls(stack: Stack) -> int:
+    """Redis round trips the host budgets made so far: their scripts (EVALSHA; JobStore's
+    compare-and-set writes use EVAL) and the subscriptions of jobs waiting or keeping spares."""
+    from redis import Redis
+
+    with Redis(host=LOOPBACK, port=stack.redis_port) as redis:
+        stats = redis.info("commandstats")
+    return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("evalsha", "subscribe"))
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
@@ -105,10 +115,12 @@ def _throughput_run(
     assert stack.worker is not None
     cpu_before = _cpu_seconds(stack.worker.pid)
     hits_before = stack.source_hits()
+    calls_before = _budget_calls(stack)
     wall, runs = run_jobs(
         stack.api_url, stack.download_dir, series, [series.chapter_ids()], f"tp {per_host}"
     )
     cpu = _cpu_seconds(stack.worker.pid) - cpu_before
+    calls = _budget_calls(stack) - calls_before
     check_archive(runs[0], series.chapters)
     if runs[0].path is not None:
         runs[0].path.unlink(missing_ok=True)
@@ -133,6 +145,7 @@ def _throughput_run(
         "worker_cpu_s": round(cpu, 2),
         "worker_cpu_ms_per_image": round(1000 * cpu / series.images, 2),
         "source_requests": stack.source_hits() - hits_before,
+        "budget_calls_per_image": round(calls / series.images, 3),
     }
 
 
@@ -235,8 +248,37 @@ def api_load(stack: Stack, opts: Options) -> dict[str, Any]:
     return {"api_workers": opts.api_workers, "results": [r.as_dict() for r in results]}
 
 
+def _fleet_budget(opts: Options, host: str) -> int:
+    """The fleet-wide concurrency `host` gets (HOST_LIMITS over MAX_PER_HOST for `*`)."""
+    from manhwa.hostlimits_rules import HostLimits, parse_host_limits
+
+    rules = parse_host_limits(opts.settings.get("HOST_LIMITS", ""))
+    return HostLimits(rules, opts.per_host).for_host(host).concurrency
+
+
+def _own_host_rules(stack: Stack, series: Series, batch: list[str]) -> list[dict[str, Any]]:
+    """Demo-source rules serving `batch`'s pages from `localhost`: a second image host (its own
+    budget) on the same server, as far as the worker's host budgets can tell."""
+    rules: list[dict[str, Any]] = []
+    for chapter_id in batch:
+        chapter = int(chapter_id.rsplit("/c", 1)[1])
+        urls = [
+            f"http://localhost:{stack.source_port}{series.image_path(chapter, page)}"
+            for page in range(1, series.pages + 1)
+        ]
+        rules.append({"match": chapter_id, "action": "pages", "urls": urls})
+    return rules
+
+
 def scaling(stack: Stack, opts: Options, rate: float | None, nbytes: int | None) -> dict[str, Any]:
-    """The throughput workload as `scaling_jobs` jobs, on 1 and then 2 pool processes."""
+    """The throughput workload as `scaling_jobs` jobs, on 1 and then 2 pool processes, twice.
+
+    `same_host`: every job's pages on one image host, whose fleet-wide budget (HOST_LIMITS, else
+    MAX_PER_HOST) caps all processes together: the bound does not move with processes and the
+    speed-up to expect is ≈ 1.0×. `own_hosts`: each job's pages on a host of its own (the demo
+    source answers as 127.0.0.1 and as localhost), each with its own budget: the bound is
+    MAX_PER_HOST per process and the processes should scale.
+    """
     series = opts.series
     jobs = max(1, opts.scaling_jobs)
     per_job = math.ceil(series.chapters / jobs)
@@ -244,35 +286,53 @@ def scaling(stack: Stack, opts: Options, rate: float | None, nbytes: int | None)
         series.chapter_ids(first, min(series.chapters, first + per_job - 1))
         for first in range(1, series.chapters + 1, per_job)
     ]
-    runs_out: list[dict[str, Any]] = []
-    for processes in (1, 2):
-        _start(stack, opts, processes)
-        stack.faults(latency_ms=0)
-        if nbytes is None or rate is None:
-            nbytes = total_bytes(series, warm_up(stack.source_url, series))
-            rate = loopback_rate(stack.source_port, series, opts.per_host, min(400, series.images))
-        else:
-            warm_up(stack.source_url, series)
-        stack.faults(latency_ms=opts.latency_ms)
-        wall, runs = run_jobs(
-            stack.api_url, stack.download_dir, series, batches, f"scale {processes}"
-        )
-        for run, batch in zip(runs, batches, strict=True):
-            check_archive(run, len(batch))
-        streams = opts.per_host * min(processes, len(batches))
-        bound = _bound(series, streams, opts.latency_ms, nbytes, rate)
-        runs_out.append(
-            {
-                "processes": processes,
-                "jobs": len(batches),
-                "seconds": round(wall, 3),
-                "bound_s": round(bound, 3),
-                "ratio": round(bound / wall, 3),
-                "images_per_s": round(series.images / wall, 1),
-            }
-        )
-    runs_out[1]["speedup"] = round(runs_out[0]["seconds"] / runs_out[1]["seconds"], 2)
-    return {"series": series.series_id, "runs": runs_out}
+    hosts = [LOOPBACK, "localhost"]
+    out: dict[str, Any] = {"series": series.series_id, "jobs": len(batches)}
+    for case in ("same_host", "own_hosts"):
+        rules: list[dict[str, Any]] = []
+        if case == "own_hosts":  # odd jobs on localhost (two hosts whatever `scaling_jobs`)
+            for batch in batches[1::2]:
+                rules += _own_host_rules(stack, series, batch)
+        runs_out: list[dict[str, Any]] = []
+        for processes in (1, 2):
+            _start(stack, opts, processes)
+            stack.faults(latency_ms=0)
+            if nbytes is None or rate is None:
+                nbytes = total_bytes(series, warm_up(stack.source_url, series))
+                rate = loopback_rate(
+                    stack.source_port, series, opts.per_host, min(400, series.images)
+                )
+            else:
+                warm_up(stack.source_url, series)
+            stack.faults(latency_ms=opts.latency_ms, rules=rules)
+            calls = _budget_calls(stack)
+            wall, runs = run_jobs(
+                stack.api_url, stack.download_dir, series, batches, f"scale {case} {processes}"
+            )
+            calls = _budget_calls(stack) - calls
+            for run, batch in zip(runs, batches, strict=True):
+                check_archive(run, len(batch))
+            at_once = min(processes, len(batches))
+            if case == "same_host":
+                streams = min(opts.per_host * at_once, _fleet_budget(opts, LOOPBACK))
+            else:
+                used = hosts[: min(len(hosts), len(batches))]
+                streams = min(opts.per_host * at_once, sum(_fleet_budget(opts, h) for h in used))
+            bound = _bound(series, streams, opts.latency_ms, nbytes, rate)
+            runs_out.append(
+                {
+                    "processes": processes,
+                    "streams": streams,
+                    "seconds": round(wall, 3),
+                    "bound_s": round(bound, 3),
+                    "ratio": round(bound / wall, 3),
+                    "images_per_s": round(series.images / wall, 1),
+                    "budget_calls_per_image": round(calls / series.images, 3),
+                }
+            )
+        runs_out[1]["speedup"] = round(runs_out[0]["seconds"] / runs_out[1]["seconds"], 2)
+        out[case] = {"runs": runs_out}
+    return out
 
 
 def machine() -> dict[str, Any]:

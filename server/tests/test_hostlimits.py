@@ -4,6 +4,8 @@ cool-downs from 429 headers, halving, bans, turns, and what a held job is told."
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -43,13 +45,15 @@ def _gate(redis: Redis, rules: str, job: str, **kw: Any) -> FleetGate:
 async def _ask(gate: FleetGate, host: str, permit_id: str, job: str) -> tuple[int, int, str]:
     """One raw ACQUIRE call, as a gate makes it."""
     limit = gate._limits.for_host(host)
-    from manhwa.hostlimits import RECOVERY_PER_S, WAITER_TTL_MS, _keys
+    from manhwa.hostlimits import RECOVERY_PER_S
+    from manhwa.hostlimits_scripts import host_channel, host_keys
 
     args = [permit_id, job, limit.concurrency, limit.rate or 0, limit.burst, 60_000]
-    granted, wait, why = await gate._acquire(
-        keys=_keys(host), args=[*args, WAITER_TTL_MS, RECOVERY_PER_S / 1000]
+    answer = await gate._acquire(
+        keys=host_keys(host),
+        args=[*args, gate._waiter_ttl_ms, RECOVERY_PER_S / 1000, host_channel(host)],
     )
-    return int(granted), int(wait), str(why)
+    return int(answer[0]), int(answer[1]), str(answer[2])
 
 
 def test_retry_delay_reads_seconds_dates_and_mangadex_epoch() -> None:
@@ -105,6 +109,133 @@ def test_held_permits_are_renewed_past_their_lease(redis_server: RedisServer) ->
             await asyncio.sleep(3.0)  # a download longer than the lease
             assert (await _ask(other, host, "x", "other"))[0] == 0
         await slow.aclose()
+
+    _run(redis_server, body)
+
+
+# Another worker process holding `host`'s only permit until told (a line on stdin) to let go.
+_HOLDER = """
+import asyncio, sys
+from redis.asyncio import Redis
+from manhwa.hostlimits import FleetGate
+from manhwa.hostlimits_rules import HostLimits, parse_host_limits
+
+async def main(url, host):
+    redis = Redis.from_url(url)
+    gate = FleetGate(redis, HostLimits(parse_host_limits(host + '=1'), 8), 'holder')
+    async with gate.hold(host):
+        print('held', flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    await gate.aclose()
+    await redis.aclose()
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_a_permit_freed_in_another_process_wakes_the_waiter_at_once(
+    redis_server: RedisServer,
+) -> None:
+    """The waiter re-checks only every 60 s on its own: it gets the permit because the other
+    process's release names it, after three asks (busy; again once subscribed; granted)."""
+    host = _host()
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, f"{redis_server.url}/0", host],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        let_go = holder.stdin
+
+        async def body(redis: Redis) -> None:
+            gate = _gate(redis, f"{host}=1", "waiter", recheck_s=60)
+
+            async def take() -> int:
+                async with gate.hold(host):
+                    return gate.calls
+
+            task = asyncio.create_task(take())
+            while gate.calls < 2:  # refused, subscribed, asking again
+                assert not task.done()
+                await asyncio.sleep(0.01)
+            let_go.write("\n")
+            let_go.flush()
+            calls = await asyncio.wait_for(task, 30)  # the re-check alone would take 60 s
+            assert calls <= 3
+            await gate.aclose()
+
+        try:
+            _run(redis_server, body)
+        finally:
+            let_go.close()
+        assert holder.wait(30) == 0
+
+
+def test_a_job_keeps_a_spare_permit_for_its_next_request_and_gives_it_back(
+    redis_server: RedisServer,
+) -> None:
+    """Back-to-back requests of one job to a host with no rate cost Redis nothing once the
+    job holds a permit; a host with a rate is asked every time; `aclose` returns the spare."""
+    host, paced = _host(), _host()
+
+    async def body(redis: Redis) -> None:
+        gate = _gate(redis, f"{host}=2, {paced}=2@1000/s+50", "job")
+        for _ in range(3):  # the first grant comes before the job listens: given back
+            async with gate.hold(host):
+                pass
+        before = gate.calls
+        for _ in range(20):
+            async with gate.hold(host):
+                pass
+        assert gate.calls == before, "20 requests on the spare permit, no round trip"
+        assert await redis.zcard(f"hl:{{{host}}}:permits") == 1
+        before = gate.calls
+        for _ in range(5):
+            async with gate.hold(paced):
+                pass
+        assert gate.calls - before == 10, "a paced host: acquire + release per request"
+        await gate.aclose()
+        assert await redis.zcard(f"hl:{{{host}}}:permits") == 0
+
+    _run(redis_server, body)
+
+
+def test_a_job_waiting_for_the_host_gets_the_spare_of_a_busy_job(
+    redis_server: RedisServer,
+) -> None:
+    """A job that starts waiting makes the others give their spares back; then the two take
+    turns (the waiter re-checks only every 60 s: it gets in by the fleet's news alone)."""
+    host = _host()
+
+    async def body(redis: Redis) -> None:
+        busy = _gate(redis, f"{host}=1", "busy")
+        waiter = _gate(redis, f"{host}=1", "waiter", recheck_s=60)
+        served: list[str] = []
+        stop = asyncio.Event()
+
+        async def keep_busy() -> None:
+            while not stop.is_set():
+                async with busy.hold(host):
+                    served.append("busy")
+                    await asyncio.sleep(0.005)
+
+        task = asyncio.create_task(keep_busy())
+        while served.count("busy") < 10:  # holding its permit spare between requests
+            await asyncio.sleep(0.01)
+        for _ in range(3):
+            async with waiter.hold(host):
+                served.append("waiter")
+                await asyncio.sleep(0.005)
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        tail = served[served.index("waiter") :]
+        assert tail.count("waiter") == 3
+        assert "busy" in tail[: tail.index("waiter", 1)], "took turns with the busy job"
+        for gate in (busy, waiter):
+            await gate.aclose()
+        assert await redis.zcard(f"hl:{{{host}}}:permits") == 0
 
     _run(redis_server, body)
 
