@@ -160,6 +160,11 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError(f"worker did not come up: {self.log_tail('worker.log')}")
 
+    def redis_commands(self) -> int:
+        """Commands the bench Redis has processed so far (every client: API, worker, broker)."""
+        with Redis.from_url(f"redis://{LOOPBACK}:{self.redis_port}/{self._db}") as client:
+            return int(client.info("stats")["total_commands_processed"])
+
     def faults(self, **config: object) -> None:
         httpx.put(self.source_url + "/_control/faults", json=config, timeout=10).raise_for_status()
 
