@@ -129,7 +129,9 @@ class DownloadMessages:
         self._connection = app.connection_for_write(transport=_RecordingTransport)
         self._channel = cast(_RecordingChannel, self._connection.default_channel)
         self._producer = app.amqp.Producer(self._channel, auto_declare=False)
+        self._options: dict[str, Any] = {}
         self.build("warm-up")
+        self._options = {"declare": [], "retry": False}
 
     @staticmethod
     def usable(settings: Settings) -> bool:
@@ -148,6 +150,7 @@ class DownloadMessages:
             queue=DOWNLOADS,
             producer=self._producer,
             ignore_result=True,
+            **self._options,
         )
         return QueuedMessage(str(result.id), tuple(self._channel.recorded))
 
