@@ -31,7 +31,7 @@ from manhwa.pageops import Encode, PageOptions, PagePool, SplitTall
 from manhwa.pageops.pool import pool_size
 from manhwa.pageops.shape import needs_decode, shape_page
 
-from .stack import Stack
+from .stack import Stack, cpu_seconds
 
 SERIES = "demo_webtoon_strip"
 REFERER = "https://mangahere.cc/"
@@ -59,9 +59,9 @@ def strips(source_url: str) -> list[Strip]:
 class RssSampler(threading.Thread):
     """Peak RSS of this process's pool children, sampled every 50 ms."""
 
-    def __init__(self, skip: set[int]) -> None:
+    def __init__(self, stack: Stack) -> None:
         super().__init__(daemon=True)
-        self.skip = skip
+        self.stack = stack
         self.peak = 0
         self.cpu = 0.0  # this thread's own CPU seconds so far: not the pool's cost
         self.stopped = threading.Event()
@@ -70,9 +70,7 @@ class RssSampler(threading.Thread):
         while not self.stopped.wait(0.05):
             self.cpu = time.thread_time()
             total = 0
-            for child in psutil.Process().children(recursive=True):
-                if child.pid in self.skip:
-                    continue
+            for child in self.stack.pool_processes():
                 try:
                     total += child.memory_info().rss
                 except psutil.NoSuchProcess:
@@ -90,26 +88,12 @@ class Run:
     size: int  # bytes out per pass
 
 
-def _descendants_cpu(skip: set[int]) -> float:
-    """CPU seconds of this process's descendants but `skip` (Redis, the demo source)."""
-    total = 0.0
-    for child in psutil.Process().children(recursive=True):
-        if child.pid in skip:
-            continue
-        try:
-            times = child.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
-
-
 def run(
     pages: list[Strip],
     options: PageOptions,
     workers: int,
     repeat: int,
-    skip: set[int],
+    stack: Stack,
     sampler: RssSampler | None = None,
 ) -> Run:
     """Shape `pages` × `repeat` as a job does, with a pool of `workers` processes."""
@@ -133,12 +117,12 @@ def run(
         # Every process started (the executor starts them on demand) and through one page.
         asyncio.run(shape(todo[:1] * 2 * workers, 2 * workers))
         sampling = sampler.cpu if sampler else 0.0
-        pool_cpu, own_cpu = _descendants_cpu(skip), time.process_time() - sampling
+        pool_cpu, own_cpu = cpu_seconds(stack.pool_processes()), time.process_time() - sampling
         start = time.perf_counter()
         results = asyncio.run(shape(todo * repeat, 2 * workers))
         seconds = time.perf_counter() - start
         sampling = sampler.cpu if sampler else 0.0
-        pool_cpu = _descendants_cpu(skip) - pool_cpu
+        pool_cpu = cpu_seconds(stack.pool_processes()) - pool_cpu
         own_cpu = time.process_time() - sampling - own_cpu
     finally:
         pool.shutdown()
@@ -152,11 +136,11 @@ def best(
     options: PageOptions,
     workers: int,
     args: argparse.Namespace,
-    skip: set[int],
+    stack: Stack,
     sampler: RssSampler | None = None,
 ) -> Run:
     """The least disturbed of `--trials` runs (the machine is shared)."""
-    runs = [run(pages, options, workers, args.repeat, skip, sampler) for _ in range(args.trials)]
+    runs = [run(pages, options, workers, args.repeat, stack, sampler) for _ in range(args.trials)]
     return min(runs, key=lambda r: r.seconds)
 
 
@@ -168,7 +152,6 @@ def main(argv: list[str] | None = None) -> None:
     cores = pool_size()
     with Stack().start() as stack:
         pages = strips(stack.source_url)
-        skip = {p.pid for p in (stack.redis, stack.source) if p is not None}
         source_bytes = sum(len(p[0]) for p in pages)
         print(f"{len(pages)} strips, {source_bytes / 1e6:.1f} MB; pool of {cores} vs 1 process")
         print(f"load average before: {os.getloadavg()[0]:.2f}")
@@ -179,10 +162,10 @@ def main(argv: list[str] | None = None) -> None:
         for encode in ("original", "jpeg:85", "webp:80"):
             for split in (False, True):
                 options = PageOptions(SPLIT if split else None, Encode.parse(encode))
-                one = best(pages, options, 1, args, skip)
-                sampler = RssSampler(skip)
+                one = best(pages, options, 1, args, stack)
+                sampler = RssSampler(stack)
                 sampler.start()
-                many = best(pages, options, cores, args, skip, sampler)
+                many = best(pages, options, cores, args, stack, sampler)
                 sampler.stopped.set()
                 sampler.join()
                 label = f"{encode:10} {'yes' if split else 'no':5}"
