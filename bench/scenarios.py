@@ -22,7 +22,7 @@ from . import load
 from .baseline import sequential_download
 from .e2e import check_archive, run_jobs
 from .memory import TreeSampler
-from .stack import Stack
+from .stack import Stack, cpu_seconds
 from .workload import Series, loopback_rate, network_floor, total_bytes, warm_up
 
 MB = 1024 * 1024
@@ -55,15 +55,9 @@ def _start(
 
 
 def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its descendants (the worker and its pool, the API)."""
     root = psutil.Process(pid)
-    total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
+    return cpu_seconds([root, *root.children(recursive=True)])
 
 
 def _round(value: float | None) -> float | None:

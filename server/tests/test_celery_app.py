@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,20 +14,11 @@ import redis
 from manhwa.celery_app import DOWNLOADS, DownloadMessages, enqueue_download, make_celery
 from manhwa.config import Settings
 
-from .stack import RedisServer, free_port
+from .stack import RedisServer
 
 # What differs between any two messages: their ids, the moment and the job id's repr.
 _PER_MESSAGE = {"id", "root_id", "correlation_id", "delivery_tag", "argsrepr", "uuid", "clock"}
 _PER_MESSAGE |= {"timestamp", "local_received", "body"}
-
-
-@pytest.fixture(scope="module")
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis of its own: these tests read the broker's queue keys."""
-    server = RedisServer(free_port(), Path(tempfile.mkdtemp(prefix="manhwa-redis-celery-")))
-    server.start()
-    yield server
-    server.stop()
 
 
 def _shape(message: dict[str, Any]) -> dict[str, Any]:

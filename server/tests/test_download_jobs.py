@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,17 +22,9 @@ from manhwa.errors import Conflict
 from manhwa.jobs import PENDING, PROGRESS, SUCCESS, JobSpec, JobStore
 from manhwa.storage import DownloadFolder
 
-from .stack import RedisServer, free_port
+from .stack import RedisServer
 
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer(free_port(), Path(tempfile.mkdtemp(prefix="manhwa-redis-enqueue-")))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
