@@ -74,16 +74,13 @@ def make_celery(settings: Settings) -> Celery:
     return app
 
 
-def enqueue_download(app: Celery, job_id: str, task_id: str | None = None) -> str:
+def enqueue_download(app: Celery, job_id: str) -> str:
     """Queue a job's download task; returns the Celery task id. Blocking (broker I/O).
 
     `ignore_result`: the task stores none (`task_ignore_result`), and without it the sender's
     result backend subscribes to every sent task's result channel, for good."""
-    return str(
-        app.send_task(
-            FETCH_CHAPTERS, args=[job_id], queue=DOWNLOADS, task_id=task_id, ignore_result=True
-        ).id
-    )
+    sent = app.send_task(FETCH_CHAPTERS, args=[job_id], queue=DOWNLOADS, ignore_result=True)
+    return str(sent.id)
 
 
 RedisCommand = tuple[str, tuple[Any, ...]]
