@@ -33,6 +33,9 @@ class LoadResult:
     p50_ms: float | None
     p99_ms: float | None
     max_ms: float | None
+    sent: int = 0  # every request sent, warm-up and grace included (what server CPU is spent on)
+    cpu_ms_per_request: float | None = None  # the API's CPU over the whole run ÷ `sent`
+    redis_calls_per_request: float | None = None  # Redis commands over the whole run ÷ `sent`
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -85,6 +88,7 @@ class _Window:
             p50_ms=ms(percentile(self.latencies, 0.50)),
             p99_ms=ms(percentile(self.latencies, 0.99)),
             max_ms=ms(max(self.latencies, default=None)),
+            sent=self.counter,
         )
 
 

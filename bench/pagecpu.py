@@ -23,7 +23,6 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-import psutil
 from redis.asyncio import Redis
 
 from manhwa.config import Settings
@@ -33,7 +32,7 @@ from manhwa.pageops.options import options_from_fields
 from manhwa.pipeline import run_job
 from manhwa.tasks import _loop_factory
 
-from .stack import Stack
+from .stack import Stack, cpu_seconds
 from .workload import PROVIDER, Series, warm_up
 
 
@@ -41,21 +40,6 @@ def _series(text: str) -> Series:
     chapters, _, rest = text.partition("x")
     pages, _, kb = rest.partition("_")
     return Series(int(chapters), int(pages), int(kb))
-
-
-def _children_cpu(stack: Stack) -> float:
-    """CPU of this process's children but the stack's own (Redis, the demo source): the pool."""
-    others = {p.pid for p in (stack.redis, stack.source) if p is not None}
-    total = 0.0
-    for child in psutil.Process().children(recursive=False):
-        if child.pid in others:
-            continue
-        try:
-            times = child.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
 
 
 async def _job(settings: Settings, series: Series, pages: PageOptions, tag: str) -> str:
@@ -104,7 +88,7 @@ def measure(
                 f.unlink()
         start_cpu, start_pool, start = (
             time.process_time(),
-            _children_cpu(stack),
+            cpu_seconds(stack.pool_processes()),
             time.perf_counter(),
         )
         if profiler:
@@ -113,7 +97,7 @@ def measure(
         if profiler:
             profiler.disable()
         own.append(time.process_time() - start_cpu)
-        pool.append(_children_cpu(stack) - start_pool)
+        pool.append(cpu_seconds(stack.pool_processes()) - start_pool)
         wall += time.perf_counter() - start
         assert state == "SUCCESS", state
     images = series.images

@@ -117,10 +117,16 @@ def table(results: dict[str, Any]) -> str:
                 ok = r["p99_ms"] is not None and r["p99_ms"] < GOALS["status_p99"]
                 goal = f"p99 < {GOALS['status_p99']:g} ms {_mark(ok)}"
             errors = f", {r['errors']} errors" if r["errors"] else ""
+            cost = ""
+            if r.get("cpu_ms_per_request") is not None:
+                cost = (
+                    f"; API CPU {r['cpu_ms_per_request']} ms,"
+                    f" {r['redis_calls_per_request']} Redis calls per request"
+                )
             _row(
                 rows,
                 f"API {r['name']}, {r['clients']} clients",
-                f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms{errors}",
+                f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms{errors}{cost}",
                 goal,
             )
     scale = results.get("scaling")

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from . import load
 from .baseline import sequential_download
 from .e2e import check_archive, run_jobs
 from .memory import TreeSampler
-from .stack import LOOPBACK, Stack
+from .stack import LOOPBACK, Stack, cpu_seconds
 from .workload import Series, loopback_rate, network_floor, total_bytes, warm_up
 
 MB = 1024 * 1024
@@ -56,15 +57,9 @@ def _start(
 
 
 def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its descendants (the worker and its pool, the API)."""
     root = psutil.Process(pid)
-    total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
+    return cpu_seconds([root, *root.children(recursive=True)])
 
 
 def _budget_calls(stack: Stack) -> int:
@@ -227,19 +222,34 @@ def api_load(stack: Stack, opts: Options) -> dict[str, Any]:
         body = json.dumps({"source": "mangahere", "ids": ["bench_1x1_50/c001"], "title": title})
         return "POST", "/api/download", {"Content-Type": "application/json"}, body.encode()
 
+    assert stack.api is not None
+    api_pid = stack.api.pid
+
+    async def costed(run: Coroutine[Any, Any, load.LoadResult]) -> load.LoadResult:
+        """The run, with the API's CPU and the Redis commands it cost per request: figures
+        that do not depend on how busy the shared machine was."""
+        cpu, calls = _cpu_seconds(api_pid), stack.redis_commands()
+        result = await run
+        sent = max(1, result.sent)
+        result.cpu_ms_per_request = round(1000 * (_cpu_seconds(api_pid) - cpu) / sent, 2)
+        result.redis_calls_per_request = round((stack.redis_commands() - calls) / sent, 2)
+        return result
+
     async def run_all() -> list[load.LoadResult]:
         c = opts.clients
         return [
-            await load.closed_loop("status", port, status, clients=c, duration=seconds),
+            await costed(load.closed_loop("status", port, status, clients=c, duration=seconds)),
             await load.paced(
                 "status", port, status, clients=c, interval=opts.poll_interval, duration=seconds
             ),
-            await load.closed_loop("health", port, health, clients=c, duration=seconds),
+            await costed(load.closed_loop("health", port, health, clients=c, duration=seconds)),
             await load.paced(
                 "health", port, health, clients=c, interval=opts.poll_interval, duration=seconds
             ),
-            await load.closed_loop(
-                "enqueue", port, enqueue, clients=c, duration=seconds, ok_status=202
+            await costed(
+                load.closed_loop(
+                    "enqueue", port, enqueue, clients=c, duration=seconds, ok_status=202
+                )
             ),
         ]
 

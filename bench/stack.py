@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Self
 
 import httpx
+import psutil
 from redis import Redis
 
 from manhwa.processes import (
@@ -33,7 +34,19 @@ from manhwa.processes import (
     wait_http,
 )
 
-__all__ = ["LOOPBACK", "Stack"]
+__all__ = ["LOOPBACK", "Stack", "cpu_seconds"]
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds of `processes` (those that have exited count nothing)."""
+    total = 0.0
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 @dataclass
@@ -163,6 +176,17 @@ class Stack:
                 return
             time.sleep(0.3)
         raise RuntimeError(f"worker did not come up: {self.log_tail('worker.log')}")
+
+    def pool_processes(self) -> list[psutil.Process]:
+        """This process's descendants but the stack's own (Redis, the demo source, API, worker):
+        a page pool started in this process (its forkserver and workers)."""
+        ours = {p.pid for p in (self.redis, self.source, self.api, self.worker) if p is not None}
+        return [c for c in psutil.Process().children(recursive=True) if c.pid not in ours]
+
+    def redis_commands(self) -> int:
+        """Commands the bench Redis has processed so far (every client: API, worker, broker)."""
+        with Redis.from_url(f"redis://{LOOPBACK}:{self.redis_port}/{self._db}") as client:
+            return int(client.info("stats")["total_commands_processed"])
 
     def faults(self, **config: object) -> None:
         httpx.put(self.source_url + "/_control/faults", json=config, timeout=10).raise_for_status()

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from celery import Celery
+from redis.exceptions import ResponseError
 
-from .celery_app import enqueue_download, schedule_delete
+from .celery_app import DownloadMessages, enqueue_download, schedule_delete
 from .cleanup import expire
 from .errors import Conflict, Gone, NotFound
 from .jobs import ACTIVE, CANCELLED, EXPIRED, FAILURE, SUCCESS, JobSpec, JobStatus, JobStore
@@ -31,6 +32,7 @@ class DownloadJobs:
     celery: Celery
     folder: DownloadFolder
     cleanup_grace_seconds: int
+    messages: DownloadMessages | None = None  # see `enqueue`
 
     async def get(self, job_id: str) -> JobStatus:
         """The job, or NotFound (also for ids that cannot be ours, without asking Redis)."""
@@ -43,9 +45,21 @@ class DownloadJobs:
 
     async def enqueue(self, spec: JobSpec) -> tuple[JobStatus, bool]:
         """A new queued job, or the equal one still queued, running or with its file on disk;
-        the flag says whether it is new."""
-        job_id, created = await self.store.create_or_get(spec, self.folder)
+        the flag says whether it is new.
+
+        With `messages` (the broker is the store's Redis) the record and the Celery message are
+        written in one atomic round trip. Otherwise the record comes first and the message is
+        sent from a thread; if that fails the job fails, and were the API to die in between,
+        the sweep re-sends a PENDING job whose message is nowhere (`cleanup.sweep`).
+        """
+        if self.messages is not None:
+            try:
+                return await self.store.create_or_get_job(spec, self.folder, self.messages.build)
+            except ResponseError as exc:  # Redis refused the message; the script wrote nothing
+                raise Conflict(f"could not queue the job: {type(exc).__name__}") from exc
+        job, created = await self.store.create_or_get_job(spec, self.folder)
         if created:
+            job_id = job.task_id
             try:
                 task_id = await asyncio.to_thread(enqueue_download, self.celery, job_id)
             except Exception as exc:
@@ -54,7 +68,8 @@ class DownloadJobs:
                 )
                 raise Conflict(f"could not queue the job: {type(exc).__name__}") from exc
             await self.store.update(job_id, celery_task_id=task_id)
-        return await self.get(job_id), created
+            job.celery_task_id = task_id
+        return job, created
 
     async def retry(self, job_id: str) -> tuple[JobStatus, bool]:
         """A new job for the failed chapters only (all of them for a cancelled job)."""

@@ -140,5 +140,5 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        check_image_url(str(request.url))  # every hop: a redirect's Location is data too
+        check_image_url(request.url)  # every hop: a redirect's Location is data too
         return await super().handle_async_request(request)

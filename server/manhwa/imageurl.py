@@ -24,11 +24,19 @@ _NUMERIC_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 
 
 def check_image_url(url: object) -> httpx.URL:
-    """The parsed URL, or BadImageURL (unusable) / TargetRefused (never fetched on principle)."""
-    if not isinstance(url, str) or not url:
+    """The parsed URL, or BadImageURL (unusable) / TargetRefused (never fetched on principle).
+
+    An `httpx.URL` (ours, or one httpx parsed from a redirect's Location) is judged as parsed:
+    its parts are what the connection will use, and parsing it again would only cost CPU."""
+    if isinstance(url, httpx.URL):
+        _check_length(str(url))
+        try:
+            return _judge(url, url.raw_host.decode("ascii"), url.port)
+        except UnicodeError:
+            raise BadImageURL("bad image URL: host is not ASCII") from None
+    if not isinstance(url, str):
         raise BadImageURL("bad image URL: empty")
-    if len(url) > MAX_URL_LENGTH:
-        raise BadImageURL(f"bad image URL: longer than {MAX_URL_LENGTH} characters")
+    _check_length(url)
     try:
         parsed = httpx.URL(url)
         raw_host = parsed.raw_host.decode("ascii")
@@ -36,6 +44,17 @@ def check_image_url(url: object) -> httpx.URL:
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:  # idna's are UnicodeErrors
         _refuse_if_numeric(url)  # httpx rejects `0177.0.0.1`; libc would read it as 127.0.0.1
         raise BadImageURL(f"bad image URL: {_short(str(exc) or type(exc).__name__)}") from None
+    return _judge(parsed, raw_host, port)
+
+
+def _check_length(url: str) -> None:
+    if not url:
+        raise BadImageURL("bad image URL: empty")
+    if len(url) > MAX_URL_LENGTH:
+        raise BadImageURL(f"bad image URL: longer than {MAX_URL_LENGTH} characters")
+
+
+def _judge(parsed: httpx.URL, raw_host: str, port: int | None) -> httpx.URL:
     if parsed.scheme not in ("http", "https"):
         raise TargetRefused(f"refused URL scheme {_short(parsed.scheme)!r}")
     if not raw_host:

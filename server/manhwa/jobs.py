@@ -15,9 +15,9 @@ import json
 import secrets
 import time
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
@@ -25,6 +25,9 @@ from redis.asyncio import Redis
 from .models import FORMATS, LAYOUTS, Format, Layout
 from .pageops.options import PLAIN, PageOptions, SplitTallBody, split_body
 from .storage import DownloadFolder
+
+if TYPE_CHECKING:
+    from .celery_app import QueuedMessage
 
 PREFIX = "manhwa:"
 Destination = Literal["downloads", "library"]
@@ -73,6 +76,37 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# Registers a job unless an equal one answers. KEYS: dedup key, index, the new record. ARGV: new
+# id, dedup TTL (s), created_at, the equal job's id the caller chose to replace ('' none), the
+# number of fields, the fields (name, value)…, then the commands that queue the job (name, number
+# of arguments, arguments…), run first so that an error leaves nothing half written.
+# → {new id}, or {equal id, its record} when that job is queued, running or SUCCESS (the caller
+# checks a SUCCESS job's file and may call again to replace it).
+_CREATE = f"""
+local existing = redis.call('GET', KEYS[1])
+if existing and existing ~= ARGV[4] then
+  local raw = redis.call('HGETALL', '{PREFIX}job:' .. existing)
+  for i = 1, #raw, 2 do
+    if raw[i] == 'state' then
+      local s = raw[i + 1]
+      if s == '{PENDING}' or s == '{PROGRESS}' or s == '{SUCCESS}' then return {{existing, raw}} end
+      break
+    end
+  end
+end
+local fields = 5 + 2 * tonumber(ARGV[5])
+local i = fields + 1
+while i <= #ARGV do
+  local count = tonumber(ARGV[i + 1])
+  redis.call(ARGV[i], unpack(ARGV, i + 2, i + 1 + count))
+  i = i + 2 + count
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('HSET', KEYS[3], unpack(ARGV, 6, fields))
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return {{ARGV[1]}}
+"""
+_DEDUP_SECONDS = 7 * 24 * 3600
 
 
 def new_job_id() -> str:
@@ -230,6 +264,7 @@ class JobStore:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._create = redis.register_script(_CREATE)
 
     @staticmethod
     def key(job_id: str) -> str:
@@ -242,70 +277,47 @@ class JobStore:
     async def create_or_get(
         self, spec: JobSpec, folder: DownloadFolder | None = None
     ) -> tuple[str, bool]:
-        """A new job, or the equal one still queued, running or with its file on disk.
+        """A new job, or the equal one still queued, running or with its file on disk (see
+        `create_or_get_job`); its id and whether it is new."""
+        job, created = await self.create_or_get_job(spec, folder)
+        return job.task_id, created
+
+    async def create_or_get_job(
+        self,
+        spec: JobSpec,
+        folder: DownloadFolder | None = None,
+        message: Callable[[str], QueuedMessage] | None = None,
+    ) -> tuple[JobStatus, bool]:
+        """A new job, or the equal one still queued, running or with its file on disk; the flag
+        says whether it is new.
 
         `folder` is asked whether an equal SUCCESS job's file is still there; without one, only
-        a queued or running job answers an equal request.
+        a queued or running job answers an equal request. `message` makes the new job's queue
+        message (see `celery_app.DownloadMessages`): its commands run in the same atomic script
+        as the record, so a job is never recorded without its message nor queued without its
+        record, in one round trip.
         """
         dedup = f"{PREFIX}dedup:{spec.dedup_key()}"
+        job_id = new_job_id()
+        queued = message(job_id) if message else None
+        fields = _new_record(job_id, spec, dedup, queued.task_id if queued else None)
+        args: list[Any] = [job_id, _DEDUP_SECONDS, fields["created_at"], "", len(fields)]
+        for pair in fields.items():
+            args += pair
+        for name, command_args in queued.commands if queued else ():
+            args += [name, len(command_args), *command_args]
         for _ in range(5):
-            job_id = new_job_id()
-            if await self.redis.set(dedup, job_id, nx=True, ex=7 * 24 * 3600):
-                await self._create(job_id, spec, dedup)
-                return job_id, True
-            existing = await self.redis.get(dedup)
-            if existing is None:
-                continue
-            raw = await self.get_raw(str(existing))
-            if raw is not None and (raw["state"] in ACTIVE or _has_file(raw, folder)):
-                return str(existing), False
-            # The equal job ended without a file (failed, expired, or its file is gone: a changed
-            # DOWNLOAD_DIR, a manual delete): replace it, unless another request just did.
-            async with self.redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(dedup)
-                    if await pipe.get(dedup) != existing:
-                        continue
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(dedup, job_id, ex=7 * 24 * 3600)
-                    await pipe.execute()
-                except Exception as exc:  # WatchError: somebody else won the race
-                    if type(exc).__name__ != "WatchError":
-                        raise
-                    continue
-            await self._create(job_id, spec, dedup)
-            return job_id, True
+            reply = await self._create([dedup, f"{PREFIX}jobs", self.key(job_id)], args)
+            if reply[0] == job_id:
+                return to_status(fields), True
+            flat = reply[1]
+            raw = {str(k): str(v) for k, v in zip(flat[::2], flat[1::2], strict=True)}
+            if raw["state"] in ACTIVE or _has_file(raw, folder):
+                return to_status(raw), False
+            # The equal job ended without its file (a changed DOWNLOAD_DIR, a manual delete):
+            # replace it, unless another request replaced it meanwhile (the script checks).
+            args[3] = reply[0]
         raise RuntimeError("could not register the job")
-
-    async def _create(self, job_id: str, spec: JobSpec, dedup: str) -> None:
-        now = time.time()
-        fields: dict[Any, Any] = {
-            "task_id": job_id,
-            "state": PENDING,
-            "status_text": "Queued",
-            "source": spec.source,
-            "ids": json.dumps(list(spec.ids)),
-            "format": spec.format,
-            "layout": spec.layout,
-            "destination": spec.destination,
-            "title": spec.title or "",
-            "series_id": spec.series_id or "",
-            "total_chapters": str(len(spec.ids)),
-            "done_chapters": "0",
-            "pages_total": "0",
-            "pages_done": "0",
-            "progress": "0",
-            "failed": "[]",
-            "created_at": repr(now),
-            "updated_at": repr(now),
-            "dedup_key": dedup,
-        }
-        if spec.pages.active:
-            fields["page_options"] = json.dumps(spec.pages.to_json())
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.key(job_id), mapping=fields)
-            pipe.zadd(f"{PREFIX}jobs", {job_id: now})
-            await pipe.execute()
 
     async def get_raw(self, job_id: str) -> dict[str, str] | None:
         raw = await self.redis.hgetall(self.key(job_id))
@@ -442,6 +454,39 @@ class JobStore:
     async def serving_count(self, job_id: str) -> int:
         value = await self.redis.get(f"{PREFIX}serving:{job_id}")
         return int(value) if value else 0
+
+
+def _new_record(
+    job_id: str, spec: JobSpec, dedup: str, celery_task_id: str | None
+) -> dict[str, str]:
+    """A queued job's record, as `to_status` reads it."""
+    now = repr(time.time())
+    fields = {
+        "task_id": job_id,
+        "state": PENDING,
+        "status_text": "Queued",
+        "source": spec.source,
+        "ids": json.dumps(list(spec.ids)),
+        "format": spec.format,
+        "layout": spec.layout,
+        "destination": spec.destination,
+        "title": spec.title or "",
+        "series_id": spec.series_id or "",
+        "total_chapters": str(len(spec.ids)),
+        "done_chapters": "0",
+        "pages_total": "0",
+        "pages_done": "0",
+        "progress": "0",
+        "failed": "[]",
+        "created_at": now,
+        "updated_at": now,
+        "dedup_key": dedup,
+    }
+    if celery_task_id:
+        fields["celery_task_id"] = celery_task_id
+    if spec.pages.active:
+        fields["page_options"] = json.dumps(spec.pages.to_json())
+    return fields
 
 
 def _has_file(raw: Mapping[str, str], folder: DownloadFolder | None) -> bool:

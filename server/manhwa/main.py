@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from .api import errors as api_errors
 from .api.deps import Services
 from .api.limits import BodyLimit
 from .api.webclient import mount_client
-from .celery_app import make_celery
+from .celery_app import DownloadMessages, make_celery
 from .config import Settings, get_settings
 from .consumet import ConsumetClient
 from .download_jobs import DownloadJobs
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fetcher = ImageFetcher(settings)
         store = JobStore(redis)
         celery = make_celery(settings)
+        messages = None
+        if DownloadMessages.usable(settings):  # blocking once: connects and declares the queue
+            messages = await asyncio.to_thread(DownloadMessages, celery)
         folder = DownloadFolder.from_settings(settings)
         app.state.services = Services(
             settings=settings,
@@ -63,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             fetcher=fetcher,
             celery=celery,
             token_key=await signing_key(redis, settings.secret_key),
-            jobs=DownloadJobs(store, celery, folder, settings.cleanup_grace_seconds),
+            jobs=DownloadJobs(store, celery, folder, settings.cleanup_grace_seconds, messages),
         )
         access.attach(redis)
         folder.ensure()
@@ -74,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await fetcher.aclose()
             await consumet.aclose()
             await redis.aclose()
+            if messages is not None:
+                messages.close()
 
     app = FastAPIOffline(  # /docs and /redoc with their assets served here, not from a CDN
         title="Manhwa Downloader",

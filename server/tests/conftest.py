@@ -14,12 +14,22 @@ from .stack import DemoSource, RedisServer, Stack, free_port
 _dbs = itertools.count(2)
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(free_port(), Path(tempfile.mkdtemp(prefix="manhwa-redis-")))
+def _redis(prefix: str) -> Iterator[RedisServer]:
+    server = RedisServer(free_port(), Path(tempfile.mkdtemp(prefix=prefix)))
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    yield from _redis("manhwa-redis-")
+
+
+@pytest.fixture(scope="module")
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of the test module's own, for tests that flush it or read its queue keys."""
+    yield from _redis("manhwa-redis-own-")
 
 
 @pytest.fixture(scope="session")

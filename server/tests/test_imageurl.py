@@ -3,12 +3,22 @@ as anything but our own errors."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from manhwa.errors import BadImageURL, ImageFetchError, TargetRefused
 from manhwa.imageurl import check_image_url
+
+
+def _parses(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        return False
+    return True
+
 
 REFUSED = [
     "http://0177.0.0.1:8000/x.jpg",
@@ -81,3 +91,12 @@ def test_any_string_is_parsed_or_refused_with_our_error(text: str) -> None:
         check_image_url(text)
     except ImageFetchError as exc:
         assert 0 < len(exc.detail) < 200
+
+
+@pytest.mark.parametrize("url", [u for u in REFUSED + BAD if _parses(u)])
+def test_a_parsed_url_is_judged_as_its_text(url: str) -> None:
+    """The guard passes each hop's parsed URL (a redirect's Location, parsed by httpx)."""
+    with pytest.raises(ImageFetchError) as from_text:
+        check_image_url(url)
+    with pytest.raises(type(from_text.value)):
+        check_image_url(httpx.URL(url))
