@@ -26,6 +26,42 @@ from .storage import DownloadFolder
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
+async def queue_download(
+    store: JobStore,
+    celery: Celery,
+    spec: JobSpec,
+    folder: DownloadFolder | None = None,
+    messages: DownloadMessages | None = None,
+) -> tuple[JobStatus, bool]:
+    """The one way a download job is queued (the API's requests and the library's checks): a
+    new job, or the equal one still queued, running or with its file in `folder`; the flag says
+    whether it is new. Conflict when it could not be queued.
+
+    With `messages` (the broker is the store's Redis) the record and the Celery message are
+    written in one atomic round trip. Otherwise the record comes first and the message is
+    sent from a thread; if that fails the job fails, and were the process to die in between,
+    the sweep re-sends a PENDING job whose message is nowhere (`cleanup.sweep`).
+    """
+    if messages is not None:
+        try:
+            return await store.create_or_get_job(spec, folder, messages.build)
+        except ResponseError as exc:  # Redis refused the message; the script wrote nothing
+            raise Conflict(f"could not queue the job: {type(exc).__name__}") from exc
+    job, created = await store.create_or_get_job(spec, folder)
+    if created:
+        job_id = job.task_id
+        try:
+            task_id = await asyncio.to_thread(enqueue_download, celery, job_id)
+        except Exception as exc:
+            await store.transition(
+                job_id, ACTIVE, state=FAILURE, error="could not queue", status_text="Failed"
+            )
+            raise Conflict(f"could not queue the job: {type(exc).__name__}") from exc
+        await store.update(job_id, celery_task_id=task_id)
+        job.celery_task_id = task_id
+    return job, created
+
+
 @dataclass
 class DownloadJobs:
     store: JobStore
@@ -45,31 +81,8 @@ class DownloadJobs:
 
     async def enqueue(self, spec: JobSpec) -> tuple[JobStatus, bool]:
         """A new queued job, or the equal one still queued, running or with its file on disk;
-        the flag says whether it is new.
-
-        With `messages` (the broker is the store's Redis) the record and the Celery message are
-        written in one atomic round trip. Otherwise the record comes first and the message is
-        sent from a thread; if that fails the job fails, and were the API to die in between,
-        the sweep re-sends a PENDING job whose message is nowhere (`cleanup.sweep`).
-        """
-        if self.messages is not None:
-            try:
-                return await self.store.create_or_get_job(spec, self.folder, self.messages.build)
-            except ResponseError as exc:  # Redis refused the message; the script wrote nothing
-                raise Conflict(f"could not queue the job: {type(exc).__name__}") from exc
-        job, created = await self.store.create_or_get_job(spec, self.folder)
-        if created:
-            job_id = job.task_id
-            try:
-                task_id = await asyncio.to_thread(enqueue_download, self.celery, job_id)
-            except Exception as exc:
-                await self.store.transition(
-                    job_id, ACTIVE, state=FAILURE, error="could not queue", status_text="Failed"
-                )
-                raise Conflict(f"could not queue the job: {type(exc).__name__}") from exc
-            await self.store.update(job_id, celery_task_id=task_id)
-            job.celery_task_id = task_id
-        return job, created
+        the flag says whether it is new (see `queue_download`)."""
+        return await queue_download(self.store, self.celery, spec, self.folder, self.messages)
 
     async def retry(self, job_id: str) -> tuple[JobStatus, bool]:
         """A new job for the failed chapters only (all of them for a cancelled job)."""

@@ -26,13 +26,14 @@ from celery import Celery
 from PIL import Image
 from redis.asyncio import Redis
 
-from ..celery_app import enqueue_check, enqueue_download
+from ..celery_app import enqueue_check
 from ..config import Settings
 from ..consumet import ConsumetClient
-from ..errors import AppError
+from ..download_jobs import queue_download
+from ..errors import AppError, Conflict
 from ..fetch import ImageFetcher
 from ..hostlimits import FleetGate
-from ..jobs import ACTIVE, FAILURE, JobSpec, JobStore
+from ..jobs import ACTIVE, JobSpec, JobStore
 from ..models import Chapter, MangaInfo
 from ..outbound import HostGate
 from ..providers import resolve_provider
@@ -156,18 +157,13 @@ async def _check(
             destination="library",
             pages=follow.page_options(),
         )
-        job_id, created = await jobs.create_or_get(spec)
-        if created:
-            try:
-                task_id = await asyncio.to_thread(enqueue_download, celery, job_id)
-            except Exception as exc:
-                await jobs.transition(
-                    job_id, ACTIVE, state=FAILURE, error="could not queue", status_text="Failed"
-                )
-                follow.last_error = f"could not queue the download: {type(exc).__name__}"
-                await lib.save_follow(follow)
-                return CheckResult("error", error=follow.last_error)
-            await jobs.update(job_id, celery_task_id=task_id)
+        try:
+            job, _ = await queue_download(jobs, celery, spec)
+        except Conflict as exc:
+            follow.last_error = f"could not queue the download: {exc.detail}"
+            await lib.save_follow(follow)
+            return CheckResult("error", error=follow.last_error)
+        job_id = job.task_id
         follow.pending_job = job_id
         result = CheckResult("job", job_id=job_id, chapters=[c.id for c in wanted])
     if not follow.failures:
