@@ -102,6 +102,14 @@ def follow_of(stack: Stack, series_id: str) -> dict[str, Any] | None:
     return next((f for f in follows(stack) if f["series_id"] == series_id), None)
 
 
+def post_follow(
+    stack: Stack, series_id: str, source: str = "mangadex", **fields: Any
+) -> httpx.Response:
+    """`POST /api/library/follows` as the Follow form sends it; the answer, unchecked."""
+    body = {"source": source, "series_id": series_id, **fields}
+    return httpx.post(f"{stack.url}/api/library/follows", json=body, timeout=30)
+
+
 def library_jobs(stack: Stack) -> list[dict[str, Any]]:
     jobs: list[dict[str, Any]] = httpx.get(f"{stack.url}/api/downloads?limit=200").json()["jobs"]
     return [j for j in jobs if j.get("destination") == "library"]
@@ -152,18 +160,10 @@ def test_follow_release_restart(demo: DemoSource, receiver: Receiver) -> None:
     env = library_env(library, receiver)
     stack = Stack(redis, demo, db=0, env_overrides=env, workdir=root / "run1").start()
     try:
-        created = httpx.post(
-            f"{stack.url}/api/library/follows",
-            json={"source": "mangadex", "series_id": RELEASING, "mode": "new"},
-            timeout=30,
-        )
+        created = post_follow(stack, RELEASING, mode="new")
         assert created.status_code == 201, created.text
         fid = created.json()["id"]
-        again = httpx.post(
-            f"{stack.url}/api/library/follows",
-            json={"source": "mangadex", "series_id": RELEASING},
-            timeout=30,
-        )
+        again = post_follow(stack, RELEASING)
         assert again.status_code == 409 and "detail" in again.json()
         # The first check sees only the baseline: nothing is downloaded.
         wait_for(

@@ -27,7 +27,7 @@ from manhwa.library.store import ChapterFailure, Follow, LibraryStore, follow_id
 
 from ..stack import SERVER, DemoSource, RedisServer, Stack, free_port
 from .helpers import SCRIPT
-from .test_library import RELEASING, follow_of, library_env, release, wait_for
+from .test_library import RELEASING, follow_of, library_env, post_follow, release, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +185,7 @@ def test_failing_chapter_then_retry_and_rebuilt_index(
     # No automatic checks in this test: every check is asked for.
     env = library_env(library, LIBRARY_CHECK_MINUTES="600", LIBRARY_RETRY_MINUTES="600")
     stack = make_stack(**env)
-    created = httpx.post(
-        f"{stack.url}/api/library/follows",
-        json={"source": "mangadex", "series_id": RELEASING, "mode": "new"},
-        timeout=30,
-    )
+    created = post_follow(stack, RELEASING, mode="new")
     assert created.status_code == 201, created.text
     fid = created.json()["id"]
     checked = wait_for(
