@@ -79,6 +79,11 @@ class Spares:
 
     async def _give(self, cutoff: float) -> None:
         for permit_id in [p for p, at in self._kept.items() if at <= cutoff]:
+            # While an earlier permit goes back, a request may take this one (it is then in
+            # use, not ours to return) or keep it again later than the cutoff.
+            kept_at = self._kept.get(permit_id)
+            if kept_at is None or kept_at > cutoff:
+                continue
             del self._kept[permit_id]
             await self._give_back(permit_id)
 

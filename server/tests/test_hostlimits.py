@@ -400,3 +400,42 @@ def test_consumet_calls_share_a_budget_per_provider_and_its_429_pauses_it(
         await redis.delete(*(f"hl:{{consumet:mangadex}}:{k}" for k in ("permits", "state")))
 
     _run(redis_server, body)
+
+
+def test_a_spare_taken_while_the_others_go_back_stays_with_its_request(
+    redis_server: RedisServer,
+) -> None:
+    """`give_all` returns kept permits one RELEASE at a time; a request that takes one of them
+    meanwhile keeps it (it is in use), and the chore neither fails nor returns it."""
+    from manhwa.hostlimits_channel import HostChannel
+    from manhwa.hostlimits_rules import HostLimit
+    from manhwa.hostlimits_spares import Spares
+
+    async def body(redis: Redis) -> None:
+        returned: list[str] = []
+        first_back = asyncio.Event()
+
+        async def give_back(permit_id: str) -> None:
+            if not returned:
+                await first_back.wait()  # the first RELEASE is slow to answer
+            returned.append(permit_id)
+
+        channel = HostChannel(redis, _host(), "job")
+        await channel.ready.wait()
+        spares = Spares(give_back, keep_s=60.0)
+        for permit_id in "abc":
+            spares.keep(permit_id)
+        idle_chore = set(spares._chores)
+        spares.give_all()
+        await asyncio.sleep(0)  # the chore has sent "a" back and waits for the answer
+        spares.granted(waiting=0, seq=1, strikes=0)
+        taken = spares.take(HostLimit("*", 4), channel)
+        first_back.set()
+        for task in spares._chores - idle_chore:
+            await task  # a KeyError here was a chore dying with permits still kept
+        assert taken == "b"
+        assert returned == ["a", "c"], "b is in use: not the chore's to give back"
+        await spares.aclose()
+        await channel.aclose()
+
+    _run(redis_server, body)
