@@ -8,21 +8,18 @@ CBZ and the ZIP rules both follow are in `cbz.py`.
 from __future__ import annotations
 
 import os
-import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, cast
 
-from manhwa.cbz import StagedZip, zip_entry
+from manhwa.cbz import StagedZip
 from manhwa.comicinfo import COMICINFO
 from manhwa.images import identify_image
 from manhwa.models import FORMATS, LAYOUTS, ChapterMeta, Format, Layout, PageImage
 from manhwa.names import chapter_label, safe_name
 from manhwa.pdf import to_pdf
 from manhwa.storage import create_temp, publish
-
-_COPY_BUFFER = 1 << 20  # bytes held while streaming an entry or file
+from manhwa.storedzip import StoredZipWriter, copy_range, file_crc32
 
 
 def archive_ext(fmt: Format, layout: Layout, chapters: int) -> str:
@@ -86,13 +83,17 @@ def assemble(
     out, temp = create_temp(dest)
     try:
         if fmt == "cbz" and single:
-            with chapters[0][1].open("rb") as src:
-                shutil.copyfileobj(src, out, _COPY_BUFFER)
+            with chapters[0][1].open("rb", buffering=0) as src:
+                out.flush()
+                copy_range(src.fileno(), out.fileno(), os.fstat(src.fileno()).st_size)
         elif fmt == "pdf" and single:
             to_pdf(_chapter_pages(chapters[0][1]), out)
         else:
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-                _fill_zip(zf, chapters, fmt)
+            writer = StoredZipWriter(out)
+            names = _UniqueNames()
+            for meta, path in chapters:
+                _add_chapter(writer, names, meta, path, fmt)
+            writer.close()
         publish(out, temp, dest)
     except BaseException:
         out.close()
@@ -101,25 +102,29 @@ def assemble(
     return dest
 
 
-def _fill_zip(
-    zf: zipfile.ZipFile, chapters: Sequence[tuple[ChapterMeta, Path]], fmt: Format
-) -> None:
-    names = _UniqueNames()
-    for meta, path in chapters:
-        _add_chapter(zf, names, meta, path, fmt)
-
-
 def _add_chapter(
-    zf: zipfile.ZipFile, names: _UniqueNames, meta: ChapterMeta, path: Path, fmt: Format
+    zf: StoredZipWriter,
+    names: _UniqueNames,
+    meta: ChapterMeta,
+    path: Path,
+    fmt: Format,
+    crc: int | None = None,
 ) -> None:
+    """One chapter into the job's ZIP: its CBZ as is (`crc`, the CBZ's CRC-32, when the
+    chapter was written by this delivery), its PDF, or its images in a folder."""
     if fmt == "cbz":
-        info = zip_entry(names.claim(chapter_stem(meta), ".cbz"), path.stat().st_size)
-        with path.open("rb") as src, zf.open(info, "w") as dst:
-            shutil.copyfileobj(src, dst, _COPY_BUFFER)
+        size = path.stat().st_size
+        name = names.claim(chapter_stem(meta), ".cbz")
+        zf.add_file(name, path, size, file_crc32(path) if crc is None else crc)
     elif fmt == "pdf":
-        info = zip_entry(names.claim(chapter_stem(meta), ".pdf"), 0)
-        with zf.open(info, "w", force_zip64=True) as dst:
-            to_pdf(_chapter_pages(path), cast(BinaryIO, dst))
+        name = names.claim(chapter_stem(meta), ".pdf")
+        pdf, pdf_path = create_temp(path.with_suffix(".pdf"))
+        try:
+            with pdf:
+                to_pdf(_chapter_pages(path), pdf)
+            zf.add_file(name, pdf_path, pdf_path.stat().st_size, file_crc32(pdf_path))
+        finally:
+            pdf_path.unlink(missing_ok=True)
     else:
         folder = names.claim(chapter_stem(meta), "")
         in_folder = _UniqueNames()
@@ -127,9 +132,7 @@ def _add_chapter(
             for item in _image_entries(chapter):
                 stem, dot, ext = safe_name(PurePosixPath(item.filename).name).rpartition(".")
                 name = in_folder.claim(stem, dot + ext) if dot else in_folder.claim(ext, "")
-                info = zip_entry(f"{folder}/{name}", item.file_size)
-                with chapter.open(item) as src, zf.open(info, "w") as dst:
-                    shutil.copyfileobj(src, dst, _COPY_BUFFER)
+                zf.add(f"{folder}/{name}", chapter.read(item), item.CRC)
 
 
 class ArchiveBuilder(StagedZip):
@@ -149,10 +152,11 @@ class ArchiveBuilder(StagedZip):
         self._names = _UniqueNames()
         super().__init__(dest)
 
-    def add(self, meta: ChapterMeta, path: Path) -> None:
-        """Append the next finished chapter and push it to disk, so `finish` has little to sync."""
+    def add(self, meta: ChapterMeta, path: Path, crc: int | None = None) -> None:
+        """Append the next finished chapter (`crc`: its CBZ's CRC-32, when known) and push it to
+        disk, so `finish` has little to sync."""
         self._check_open()
-        _add_chapter(self._zip, self._names, meta, path, self.fmt)
+        _add_chapter(self._zip, self._names, meta, path, self.fmt, crc)
         self.chapters += 1
         self._file.flush()
         os.fdatasync(self._file.fileno())

@@ -2,9 +2,9 @@
 
 Archives are what Komga, Kavita and Mihon read, so their shape follows those readers: one CBZ
 per chapter, images at the root named `001.jpg`…, `ComicInfo.xml` (schema v2.0, `comicinfo.py`)
-at the root. Images are stored, never re-compressed (ZIP_STORED). Every ZIP is a `StagedZip`,
-written through `storage.create_temp` and `storage.publish`, so a reader never sees half a file;
-the job's download (`archive.py`) is built on the same two pieces.
+at the root. Images are stored, never re-compressed. Every ZIP is a `StagedZip`, written by a
+`storedzip.StoredZipWriter` through `storage.create_temp` and `storage.publish`, so a reader
+never sees half a file; the job's download (`archive.py`) is built on the same pieces.
 
 Entries get a fixed timestamp (1980-01-01) so the same chapter always yields the same bytes.
 """
@@ -12,18 +12,16 @@ Entries get a fixed timestamp (1980-01-01) so the same chapter always yields the
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Sequence
 from contextlib import suppress
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Self
 
 from manhwa.comicinfo import COMICINFO, comicinfo_xml
 from manhwa.models import ChapterMeta, PageImage
 from manhwa.names import page_name
 from manhwa.storage import create_temp, publish
-
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+from manhwa.storedzip import StoredZipWriter
 
 
 class IncompleteChapter(Exception):
@@ -38,7 +36,7 @@ class StagedZip:
         self._done = False
         self._file, self.temp_path = create_temp(dest)
         try:
-            self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED, allowZip64=True)
+            self._zip = StoredZipWriter(self._file)
         except BaseException:
             self._file.close()
             self.temp_path.unlink(missing_ok=True)
@@ -62,9 +60,8 @@ class StagedZip:
         if self._done:
             return
         self._done = True
-        with suppress(OSError, ValueError):
-            self._zip.close()
-        self._file.close()
+        with suppress(OSError):
+            self._file.close()
         self.temp_path.unlink(missing_ok=True)
 
 
@@ -84,6 +81,7 @@ class ChapterWriter(StagedZip):
         self.meta = meta
         self.page_count = page_count
         self._pages: list[tuple[int, int, int]] = []
+        self.crc: int | None = None  # the finished CBZ's CRC-32: the job's ZIP stores it as is
         self._sources = 0  # source pages added; differs from len(_pages) when pages are split
         # Split pages make more entries than source pages, a number known only at the end, so
         # their names get room for ~100 pieces per page up front and still sort in order.
@@ -108,7 +106,7 @@ class ChapterWriter(StagedZip):
                 name = page_name(index, self.page_count, piece.ext)
             else:
                 name = f"{number:0{self._name_width}d}.{_checked_ext(piece.ext)}"
-            self._zip.writestr(zip_entry(name, len(piece.data)), piece.data)
+            self._zip.add(name, piece.data)
             self._pages.append((piece.width, piece.height, len(piece.data)))
         self._sources += 1
 
@@ -125,12 +123,12 @@ class ChapterWriter(StagedZip):
                 f"chapter has {self._sources} of {self.page_count} pages; not written"
             )
         try:
-            info = comicinfo_xml(self.meta, self._pages)
-            self._zip.writestr(zip_entry(COMICINFO, len(info)), info)
+            self._zip.add(COMICINFO, comicinfo_xml(self.meta, self._pages))
         except BaseException:
             self.abort()
             raise
         self._publish(self.final_path)
+        self.crc = self._zip.crc
         return self.final_path
 
     def __enter__(self) -> Self:
@@ -144,16 +142,3 @@ def _checked_ext(ext: str) -> str:
     if not re.fullmatch(r"[a-z0-9]{1,5}", ext):
         raise ValueError(f"bad extension {ext!r}")
     return ext
-
-
-def zip_entry(name: str, size: int) -> zipfile.ZipInfo:
-    """A stored, reproducible ZIP entry; refuses names that could escape the extraction dir."""
-    path = PurePosixPath(name)
-    if name.startswith("/") or "\\" in name or ".." in path.parts or not name:
-        raise ValueError(f"unsafe archive entry name {name!r}")
-    info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
-    info.compress_type = zipfile.ZIP_STORED
-    info.create_system = 3  # Unix, so the permission bits below mean what they say
-    info.external_attr = 0o644 << 16
-    info.file_size = size  # lets zipfile pick ZIP64 up front for entries past 4 GiB
-    return info

@@ -39,6 +39,7 @@ class ChapterResult:
     chapter_id: str
     meta: ChapterMeta
     path: Path | None = None
+    crc: int | None = None  # the CBZ's CRC-32 when this delivery wrote it (the job's ZIP needs it)
     pages: int = 0
     reason: str | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)
@@ -145,6 +146,7 @@ class ChapterDownloader:
                 await self.progress.page_written(result.position, number, len(pages))
             if result.reason is None:
                 result.path = await asyncio.to_thread(writer.finish)
+                result.crc = writer.crc
                 result.pages = len(pages)
         finally:
             for task in tasks.values():

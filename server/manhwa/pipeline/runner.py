@@ -199,7 +199,7 @@ class JobRunner:
         for result in results:
             await result.ended.wait()
             if result.path is not None:
-                await asyncio.to_thread(builder.add, result.meta, result.path)
+                await asyncio.to_thread(builder.add, result.meta, result.path, result.crc)
 
     async def _info(self, consumet: ConsumetClient) -> MangaInfo | None:
         if not self.job.series_id:
