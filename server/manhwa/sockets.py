@@ -15,6 +15,8 @@ import typing
 import httpcore
 from httpcore._utils import is_socket_readable
 
+READ_BYTES = 256 * 1024
+
 
 class CachedSocketStream(httpcore.AsyncNetworkStream):
     """Delegates to `inner`; `get_extra_info("socket"/"is_readable")` without anyio's lookups."""
@@ -24,7 +26,10 @@ class CachedSocketStream(httpcore.AsyncNetworkStream):
         self._socket = inner.get_extra_info("socket")
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
+        # httpcore asks for 64 KiB at a time; what the socket already holds is taken in one
+        # read (h11 keeps what lies past the response), so a 300 KB page is a few reads, parser
+        # events and body chunks rather than a dozen.
+        return await self._inner.read(max(max_bytes, READ_BYTES), timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         await self._inner.write(buffer, timeout)

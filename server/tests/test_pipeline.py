@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -150,6 +151,30 @@ def test_a_403_is_tried_once_more_with_the_fallback_referer(settings: Settings) 
 
     assert asyncio.run(fetch()) == source.images[url]
     assert source.referers == ["https://www.mangakakalot.gg", "https://www.mangakakalot.gg/"]
+
+
+def test_a_cookie_an_image_host_sets_is_sent_back_on_its_next_requests(
+    settings: Settings,
+) -> None:
+    """The fetcher's jar skips responses that set no cookie (a CPU cut); one that does set a
+    cookie is still kept and sent back, and pages without Set-Cookie do not drop it."""
+    source = FakeSource()
+    urls = source.add_chapter("c1", "1", 3)
+    sent: list[str | None] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        response = source.handle(request)
+        if len(sent) == 1:
+            response.headers["set-cookie"] = "cf_clearance=ok; Path=/"
+        return response
+
+    async def fetch() -> list[bytes]:
+        async with ImageFetcher(settings, transport=httpx.MockTransport(handle)) as fetcher:
+            return [(await fetcher.fetch(url, i, {})).data for i, url in enumerate(urls)]
+
+    assert asyncio.run(fetch()) == [source.images[url] for url in urls]
+    assert sent == [None, "cf_clearance=ok", "cf_clearance=ok"]
 
 
 def test_retry_policy_honours_retry_after_up_to_its_maximum() -> None:
